@@ -1,0 +1,219 @@
+"""Load and validate lexicon files: the phrases that lexical behaviours and cues are found by.
+
+Layout (package data, and the same shape for an analyst's own files)::
+
+    lexicons/<lang>/<family>.jsonl   one rule per line (see docs/lexicons.md)
+    lexicons/<lang>/sets.toml        named word sets used as @name in patterns
+
+Every rule is checked when loaded; a bad one stops with ``LexiconError`` naming the file, the
+line, the field and the fix (``apology.jsonl:12: label "apologie" is not a behaviour id or
+cue (did you mean "apology"?)``).
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from csqa.behaviours import BEHAVIOURS
+from csqa.errors import LexiconError, did_you_mean
+from csqa.nlp import norm
+from csqa.patterns import Pattern, PatternSyntaxError, compile_pattern
+from csqa.types import LANGS, PathLike
+
+CUES: dict[str, str] = {
+    "cue.negator": "a negation that cancels a phrase right after it (not, tak, hindi)",
+    "cue.reported": "reported speech or a quoted question (you said, sabi mo, kata encik)",
+    "cue.dont_know": "the agent says it does not know (i don't know, saya tak tahu, hindi ko alam)",
+    "cue.followup": "an offer to check, call back or transfer that answers a cue.dont_know",
+    "cue.hold": "a hold announcement (may i put you on hold, tunggu sekejap, hold lang po)",
+    "cue.self_intro": "a speaker introducing itself by name; the name follows the phrase",
+    "cue.address": "words that address someone by name (sir, puan, ma'am) right before the name",
+    "cue.cut_off": "a cut-off word or mark at the end of a turn",
+    "cue.interest": "the customer shows interest in a product (how much is, magkano, berapa harga)",
+}
+"""Cue labels: found like behaviours but consumed by guards and conversation rules, never output."""
+
+RULE_FIELDS = {"id", "label", "pattern", "confidence", "negatable", "where", "speaker", "note"}
+WHERE = ("anywhere", "opening")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One lexicon line, validated and compiled.
+
+    Attributes
+    ----------
+    id : str
+        Unique rule id, ``<lang>.<label>.<name>``; it is the ``source`` of the hits it makes.
+    label : str
+        A behaviour id or a cue label (``cue.*``).
+    lang : str
+        Language folder it came from (``en``, ``ms``, ``tl``) or ``xx`` for an analyst's file.
+    pattern : Pattern
+    confidence : float
+    negatable : bool
+        Whether a negator just before the match cancels it (false for phrases that carry
+        their own negation, such as "i don't know").
+    where : {"anywhere", "opening"}
+        ``opening`` keeps the match only in the agent's opening turns.
+    origin : str
+        ``file:line`` the rule came from.
+    """
+
+    id: str
+    label: str
+    lang: str
+    pattern: Pattern
+    confidence: float = 0.9
+    negatable: bool = True
+    where: str = "anywhere"
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """All rules and word sets in force for one run."""
+
+    rules: tuple[Rule, ...]
+    sets: Mapping[str, frozenset[str]]
+
+    def labels(self) -> set[str]:
+        """Every label some rule emits."""
+        return {r.label for r in self.rules}
+
+    def languages(self, label: str) -> set[str]:
+        """Languages that have at least one rule for ``label``."""
+        return {r.lang for r in self.rules if r.label == label}
+
+
+def _package_root() -> Path:
+    return Path(str(resources.files("csqa").joinpath("lexicons")))
+
+
+def _lexicon_files(root: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, Path]]]:
+    """(lang, jsonl path) and (lang, sets.toml path) pairs under a lexicon folder or file."""
+    if root.is_file():
+        lang = root.parent.name if root.parent.name in LANGS else "xx"
+        return ([(lang, root)], []) if root.suffix == ".jsonl" else ([], [(lang, root)])
+    rules, sets = [], []
+    for path in sorted(root.rglob("*")):
+        lang = path.parent.name if path.parent.name in LANGS else "xx"
+        if path.suffix == ".jsonl":
+            rules.append((lang, path))
+        elif path.suffix == ".toml":
+            sets.append((lang, path))
+    return rules, sets
+
+
+def _read_sets(files: Iterable[tuple[str, Path]]) -> dict[str, frozenset[str]]:
+    merged: dict[str, set[str]] = {}
+    for _, path in files:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise LexiconError(f"{path}: cannot read word sets: {exc}") from None
+        for name, words in data.get("sets", {}).items():
+            if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+                raise LexiconError(f"{path}: [sets] {name} must be a list of non-empty strings")
+            merged.setdefault(name, set()).update(norm(w.strip()) for w in words)
+    return {k: frozenset(v) for k, v in merged.items()}
+
+
+def _check_rule(raw: object, where: str, lang: str, sets: Mapping[str, frozenset[str]]) -> Rule:
+    if not isinstance(raw, dict):
+        raise LexiconError(f"{where}: a rule must be a JSON object")
+    unknown = set(raw) - RULE_FIELDS
+    if unknown:
+        field = sorted(unknown)[0]
+        raise LexiconError(f'{where}: field "{field}" is not one of: {", ".join(sorted(RULE_FIELDS))}{did_you_mean(field, RULE_FIELDS)}')
+    for field in ("id", "label", "pattern"):
+        if field not in raw:
+            raise LexiconError(f'{where}: field "{field}" is missing')
+    rid, label = raw["id"], raw["label"]
+    if not isinstance(rid, str) or not rid:
+        raise LexiconError(f"{where}: id must be a non-empty string")
+    known = [b for b in BEHAVIOURS if BEHAVIOURS[b].lexical] + list(CUES)
+    if label not in known:
+        hint = did_you_mean(str(label), known)
+        extra = " (its behaviour is found by a conversation rule, not a lexicon)" if label in BEHAVIOURS else ""
+        raise LexiconError(f'{where}: label "{label}" is not a lexical behaviour id or cue{extra}{hint}')
+    conf = raw.get("confidence", 0.9)
+    if isinstance(conf, bool) or not isinstance(conf, (int, float)) or not 0.0 < conf <= 1.0:
+        raise LexiconError(f"{where}: confidence {conf!r} is not a number in (0, 1]")
+    negatable = raw.get("negatable", True)
+    if not isinstance(negatable, bool):
+        raise LexiconError(f"{where}: negatable {negatable!r} is not true or false")
+    position = raw.get("where", "anywhere")
+    if position not in WHERE:
+        raise LexiconError(f'{where}: where "{position}" is not one of: {", ".join(WHERE)}')
+    try:
+        pattern = compile_pattern(raw["pattern"], sets)
+    except PatternSyntaxError as exc:
+        raise LexiconError(f"{where}: pattern {json.dumps(raw['pattern'], ensure_ascii=False)}: {exc}") from None
+    return Rule(rid, label, lang, pattern, float(conf), negatable, position, where)
+
+
+def _read_rules(files: Iterable[tuple[str, Path]], sets: Mapping[str, frozenset[str]]) -> list[Rule]:
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for lang, path in files:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LexiconError(f"{path}: cannot read lexicon: {exc}") from None
+        for number, line in enumerate(lines, start=1):
+            if not line.strip() or line.lstrip().startswith("//"):
+                continue
+            where = f"{path.name}:{number}"
+            try:
+                raw = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise LexiconError(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+            rule = _check_rule(raw, f"{path}:{number}", lang, sets)
+            if rule.id in seen:
+                raise LexiconError(f'{path}:{number}: id "{rule.id}" is already used at {seen[rule.id]}')
+            seen[rule.id] = where
+            rules.append(rule)
+    return rules
+
+
+@lru_cache(maxsize=8)
+def _load(extra: tuple[str, ...]) -> Lexicon:
+    rule_files, set_files = _lexicon_files(_package_root())
+    for item in extra:
+        path = Path(item)
+        if not path.exists():
+            raise LexiconError(f"{path}: lexicon file or folder not found")
+        more_rules, more_sets = _lexicon_files(path)
+        rule_files += more_rules
+        set_files += more_sets
+    sets = _read_sets(set_files)
+    return Lexicon(tuple(_read_rules(rule_files, sets)), sets)
+
+
+def load_lexicon(extra: Iterable[PathLike] = ()) -> Lexicon:
+    """Return the shipped lexicons plus the analyst's extra files or folders, validated.
+
+    Parameters
+    ----------
+    extra : iterable of path
+        ``.jsonl`` rule files, ``.toml`` word-set files, or folders holding them (a folder named
+        ``en``/``ms``/``tl`` gives its rules that language; anything else is ``xx``).
+
+    Returns
+    -------
+    Lexicon
+        Cached per set of paths, so repeated calls are free.
+
+    Raises
+    ------
+    LexiconError
+        Naming the file, the line and the problem.
+    """
+    return _load(tuple(str(Path(p).resolve()) for p in extra))
