@@ -1,0 +1,135 @@
+"""Detection: canonical utterances in, hits out (plus language tags).
+
+``detect`` runs the lexical pass (one tokenisation per utterance, every language's rules at
+once, guards) and then the conversation rules in order. It never changes its input.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from csqa.detection.base import CUE_COLUMNS, CallContext, hits_frame
+from csqa.detection.conversation import RULES, build_rules
+from csqa.detection.lexical import LexicalDetector
+from csqa.language import count_words, fill_tags, tag_counts
+from csqa.lexicon import Lexicon, load_lexicon
+from csqa.nlp import tokens_from_doc, tokenizer
+
+OPENING_AGENT_TURNS = 2
+"""How many of the agent's first turns count as the opening (``where: opening`` rules)."""
+
+__all__ = ["Detection", "detect", "LexicalDetector", "RULES"]
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What ``detect`` returns.
+
+    Attributes
+    ----------
+    hits : DataFrame
+        One row per behaviour found in one turn (``HIT_COLUMNS``), sorted by call, turn, behaviour.
+    lang : Series
+        Language tag of each utterance, aligned with the input rows.
+    call_lang : Series
+        Language tag of each call, indexed by call_id.
+    """
+
+    hits: pd.DataFrame
+    lang: pd.Series
+    call_lang: pd.Series
+
+
+_detectors: dict[int, LexicalDetector] = {}
+
+
+def _lexical_detector(lexicon: Lexicon) -> LexicalDetector:
+    key = id(lexicon)
+    if key not in _detectors:
+        _detectors[key] = LexicalDetector(lexicon)
+    return _detectors[key]
+
+
+def detect(
+    utterances: pd.DataFrame,
+    *,
+    lexicon: Lexicon | None = None,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Detection:
+    """Find every behaviour in a table of canonical utterances.
+
+    Parameters
+    ----------
+    utterances : DataFrame
+        Canonical utterance table (``call_id``, ``turn``, ``speaker``, ``text``, and ``start``/
+        ``end`` when known), one or more whole calls.
+    lexicon : Lexicon, optional
+        Rules to use; the shipped lexicons by default.
+    params : mapping, optional
+        Conversation-rule parameters by rule name, e.g. ``{"csqa.dead_air.v1": {"threshold_s": 8}}``.
+
+    Returns
+    -------
+    Detection
+    """
+    lexicon = lexicon or load_lexicon()
+    detector = _lexical_detector(lexicon)
+    u = utterances.sort_values(["call_id", "turn"], kind="stable").reset_index(drop=True)
+    for col in ("start", "end"):
+        if col not in u:
+            u[col] = float("nan")
+    hit_rows: list[tuple] = []
+    cue_rows: list[tuple] = []
+    opening: list[bool] = []
+    n_words: list[int] = []
+    n_upper: list[int] = []
+    tags: list[str | None] = []
+    counts: list[Counter[str]] = []
+    texts = u["text"].tolist()
+    speakers = u["speaker"].tolist()
+    calls = u["call_id"].tolist()
+    turns = u["turn"].tolist()
+    for i, doc in enumerate(tokenizer().pipe(texts, batch_size=2000)):
+        tokens = tokens_from_doc(doc)
+        n_words.append(len(tokens.forms))
+        n_upper.append(sum(tokens.upper))
+        cnt = count_words(tokens.forms)
+        counts.append(cnt)
+        tags.append(tag_counts(cnt))
+        for m in detector.match_tokens(tokens, speakers[i]):
+            rule = m.rule
+            if rule.label.startswith("cue."):
+                cue_rows.append((calls[i], turns[i], speakers[i], rule.label, m.start_char, m.end_char))
+            else:
+                hit_rows.append((calls[i], turns[i], speakers[i], rule.label, m.start_char, m.end_char,
+                                 texts[i][m.start_char:m.end_char], rule.id, rule.confidence))
+                opening.append(rule.where == "opening")
+    hits = hits_frame(pd.DataFrame(hit_rows, columns=list(hits_frame().columns)))
+    hits = _keep_opening(hits, pd.Series(opening, dtype=bool), u)
+    cues = pd.DataFrame(cue_rows, columns=list(CUE_COLUMNS))
+    stats = pd.DataFrame({"n_words": n_words, "n_upper": n_upper})
+    lang, call_lang = fill_tags(u["call_id"], pd.Series(tags, dtype=object), counts)
+    ctx = CallContext(u, hits, cues, stats, dict(params or {}))
+    for rule in build_rules({k: dict(v) for k, v in (params or {}).items()}):
+        found = rule.detect(ctx)
+        kept = ctx.hits[~ctx.hits["behaviour"].isin(getattr(rule, "replaces", ()))]
+        ctx.hits = pd.concat([kept, found], ignore_index=True) if len(found) else kept
+    hits = ctx.hits.sort_values(["call_id", "turn", "behaviour"], kind="stable").reset_index(drop=True)
+    lang.index = utterances.sort_values(["call_id", "turn"], kind="stable").index
+    return Detection(hits_frame(hits), lang.reindex(utterances.index), call_lang)
+
+
+def _keep_opening(hits: pd.DataFrame, opening: pd.Series, u: pd.DataFrame) -> pd.DataFrame:
+    """Drop ``where: opening`` hits outside the agent's first turns."""
+    if not opening.any():
+        return hits
+    agent = u[u["speaker"].eq("agent")]
+    rank = agent.groupby("call_id").cumcount()
+    early = set(zip(agent.loc[rank < OPENING_AGENT_TURNS, "call_id"], agent.loc[rank < OPENING_AGENT_TURNS, "turn"]))
+    in_opening = pd.Series([k in early for k in zip(hits["call_id"], hits["turn"])], index=hits.index, dtype=bool)
+    return hits[~opening.to_numpy() | in_opening.to_numpy()].reset_index(drop=True)

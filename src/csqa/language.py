@@ -1,0 +1,89 @@
+"""Language tags without a downloaded model: ``en``, ``ms``, ``tl`` or ``mixed``.
+
+Each word is looked up in function-word lists (the stop words spaCy ships for English, Malay
+and Tagalog, plus ``langid.toml``); a word found in two lists counts for neither. An utterance
+whose counted words come from one language gets that language; when a second language has at
+least ``MIXED_SHARE`` of the counted words (and two words or more when the utterance is long),
+it is ``mixed``. Utterances with no counted word ("okay", "4471") take their call's tag.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+
+from csqa.nlp import norm
+
+MIXED_SHARE = 0.25
+"""Share of counted words a second language needs for ``mixed``."""
+
+
+@lru_cache(maxsize=1)
+def word_languages() -> dict[str, str]:
+    """Map each unambiguous function word (normal form) to its language."""
+    from spacy.lang.en.stop_words import STOP_WORDS as EN
+    from spacy.lang.ms.stop_words import STOP_WORDS as MS
+    from spacy.lang.tl.stop_words import STOP_WORDS as TL
+
+    extra = tomllib.loads(resources.files("csqa").joinpath("langid.toml").read_text(encoding="utf-8"))["words"]
+    owners: dict[str, set[str]] = {}
+    for lang, words in (("en", EN), ("ms", MS), ("tl", TL)):
+        for word in list(words) + extra[lang]:
+            owners.setdefault(norm(word), set()).add(lang)
+    return {w: langs.pop() for w, langs in owners.items() if len(langs) == 1}
+
+
+def tag_counts(counts: Counter[str]) -> str | None:
+    """Return the tag for per-language word counts, or None when nothing was counted."""
+    if not counts:
+        return None
+    ranked = counts.most_common()
+    total = sum(counts.values())
+    if len(ranked) > 1:
+        second = ranked[1][1]
+        if second / total >= MIXED_SHARE and (second >= 2 or total <= 6):
+            return "mixed"
+    return ranked[0][0]
+
+
+def count_words(forms: Iterable[str]) -> Counter[str]:
+    """Count the words of each language among normal forms."""
+    table = word_languages()
+    return Counter(lang for lang in map(table.get, forms) if lang is not None)
+
+
+def tag_utterance(forms: Iterable[str]) -> str | None:
+    """Tag one utterance from its normal forms (None when no function word was found)."""
+    return tag_counts(count_words(forms))
+
+
+def fill_tags(call_ids: pd.Series, tags: pd.Series, counts: list[Counter[str]]) -> tuple[pd.Series, pd.Series]:
+    """Fill untagged utterances with their call's tag and return (utterance tags, call tags).
+
+    Parameters
+    ----------
+    call_ids : Series
+        The call of each utterance.
+    tags : Series
+        Per-utterance tags, None where no function word was found.
+    counts : list of Counter
+        Per-utterance language word counts (summed for the call's tag).
+
+    Returns
+    -------
+    (Series, Series)
+        Utterance tags aligned with ``tags``; call tags indexed by call_id (``en`` when a
+        call has no counted word at all).
+    """
+    per_call: dict[str, Counter[str]] = {}
+    for cid, cnt in zip(call_ids, counts):
+        per_call.setdefault(cid, Counter()).update(cnt)
+    call_tags = pd.Series({cid: (tag_counts(c) or "en") for cid, c in per_call.items()}, dtype=object)
+    filled = tags.where(tags.notna(), call_ids.map(call_tags))
+    return filled, call_tags
+
