@@ -135,25 +135,16 @@ class ScorecardItem:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the item as its TOML table (every field explicit)."""
-        out: dict[str, Any] = {}
-        if self.behaviours != (self.id,):
-            out["any_of"] = list(self.behaviours)
-        out["section"] = self.section
-        out["weight"] = self.weight
-        out["kind"] = self.kind
-        out["applies_when"] = (
-            self.applies_when[0] if len(self.applies_when) == 1 else list(self.applies_when)
-        )
-        out["min_count"] = self.min_count
-        out["auto_fail"] = self.auto_fail
-        if self.auto_fail_reason is not None:
-            out["auto_fail_reason"] = self.auto_fail_reason
-        if self.min_confidence is not None:
-            out["min_confidence"] = self.min_confidence
-        if self.description:
-            out["description"] = self.description
-        out.update(dict(self.params))
-        return out
+        optional = {"auto_fail_reason": self.auto_fail_reason,
+                    "min_confidence": self.min_confidence, "description": self.description or None}
+        return {
+            **({"any_of": list(self.behaviours)} if self.behaviours != (self.id,) else {}),
+            "section": self.section, "weight": self.weight, "kind": self.kind,
+            "applies_when": (self.applies_when[0] if len(self.applies_when) == 1
+                             else list(self.applies_when)),
+            "min_count": self.min_count, "auto_fail": self.auto_fail,
+            **{k: v for k, v in optional.items() if v is not None}, **dict(self.params),
+        }
 
 
 @dataclass(frozen=True)
@@ -443,248 +434,198 @@ def show_scorecard(scorecard: Scorecard | PathLike | None = None) -> str:
 
 
 # -- parsing and validation ---------------------------------------------------------------
-class _Problems(list[str]):
-    """The problems found so far; all are reported together."""
-
-    def add(self, msg: str) -> None:
-        self.append(msg)
-
-
 def _is_number(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+# Simple item fields, declared as data: field -> (test, what the value must be).
+_CHECKS: dict[str, tuple[Any, str]] = {
+    "weight": (lambda v: _is_number(v) and v > 0, "a positive number"),
+    "min_count": (lambda v: _is_int(v) and v >= 1, "a whole number of at least 1"),
+    "auto_fail": (lambda v: isinstance(v, bool), "true or false"),
+    "auto_fail_reason": (lambda v: isinstance(v, str), "a string"),
+    "min_confidence": (lambda v: _is_number(v) and 0 <= v <= 1, "a number between 0 and 1"),
+    "section": (lambda v: isinstance(v, str), "a string"),
+    "description": (lambda v: isinstance(v, str), "a string"),
+    "threshold_s": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
+    "min_overlap_s": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
+}
 
 
 def _show(v: object) -> str:
     """Render a value as the analyst wrote it in TOML."""
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, str | list):
-        return json.dumps(v, ensure_ascii=False)
-    return repr(v)
+    return json.dumps(v, ensure_ascii=False) if isinstance(v, str | list) else repr(v)
 
 
-def _table(data: Mapping[str, Any], key: str, where: str, probs: _Problems) -> dict[str, Any]:
+def _bad(where: str, at: str, key: str, value: object, expected: str, hint: str = "") -> str:
+    """``<file>: <table> <key> = <value> is not <expected>. <hint>`` (csqa's template)."""
+    return f"{where}: {at} {key} = {_show(value)} is not {expected}.{' ' + hint if hint else ''}"
+
+
+def _table(data: Mapping[str, Any], key: str, where: str, probs: list[str]) -> dict[str, Any]:
     t = data.get(key, {})
     if not isinstance(t, Mapping):
-        probs.add(f"{where}: [{key}] must be a table, got {_show(t)}")
+        probs.append(f"{where}: [{key}] must be a table, got {_show(t)}.")
         return {}
-    for k in t:
-        if key in _TABLE_FIELDS and k not in _TABLE_FIELDS[key]:
-            probs.add(not_one_of(where, f"[{key}] field", k, _TABLE_FIELDS[key]))
+    probs += [not_one_of(where, f"[{key}] field", k, _TABLE_FIELDS[key])
+              for k in t if key in _TABLE_FIELDS and k not in _TABLE_FIELDS[key]]
     return dict(t)
 
 
 def _parse(data: Mapping[str, Any], where: str, base_dir: Path, source: Path | None) -> Scorecard:
-    probs = _Problems()
-    for key in data:
-        if key not in _TABLES:
-            probs.add(not_one_of(where, "table", key, _TABLES))
-    head = _table(data, "scorecard", where, probs)
-    scoring = _table(data, "scoring", where, probs)
-    lex = _table(data, "lexicons", where, probs)
-    dets = _table(data, "detectors", where, probs)
-    raw_items = _table(data, "items", where, probs)
-
+    probs: list[str] = [not_one_of(where, "table", k, _TABLES) for k in data if k not in _TABLES]
+    head, scoring, lex, dets, raw_items = (_table(data, t, where, probs) for t in _TABLES)
     name = head.get("name", source.stem if source else "scorecard")
     desc = head.get("description", "")
-    for f, v in (("name", name), ("description", desc)):
-        if not isinstance(v, str):
-            probs.add(f"{where}: [scorecard] {f} = {_show(v)} is not a string.")
+    probs += [_bad(where, "[scorecard]", f, v, "a string")
+              for f, v in (("name", name), ("description", desc)) if not isinstance(v, str)]
     min_conf = scoring.get("min_confidence", _DEFAULT_MIN_CONFIDENCE)
-    if not _is_number(min_conf) or not 0 <= min_conf <= 1:
-        probs.add(f"{where}: [scoring] min_confidence = {_show(min_conf)} is not a number "
-                  "between 0 and 1.")
+    if not _CHECKS["min_confidence"][0](min_conf):
+        probs.append(_bad(where, "[scoring]", "min_confidence", min_conf, _CHECKS["min_confidence"][1]))
     lexicon_paths = _lexicons(lex.get("extra", []), where, base_dir, probs)
     detectors = _detectors(dets, where, probs)
-
-    items = []
     if not raw_items:
-        probs.add(f"{where}: no [items.*] tables; a scorecard needs at least one item.")
-    for item_id, raw in raw_items.items():
-        it = _item(item_id, raw, where, probs)
-        if it is not None:
-            items.append(it)
+        probs.append(f"{where}: no [items.*] tables; a scorecard needs at least one item.")
+    items = [it for k, v in raw_items.items() if (it := _item(k, v, where, probs)) is not None]
     for it in items:  # an item threshold and a [detectors] table must not disagree
         for key, value in it.params:
             det = _TIMING_FIELDS[key][1]
             other = dict(dict(detectors).get(det, ())).get(key)
             if other is not None and other != value:
-                probs.add(f'{where}: [items.{it.id}] {key} = {value} conflicts with '
-                          f'[detectors."{det}"] {key} = {other}; set it in one place.')
+                probs.append(f'{where}: [items.{it.id}] {key} = {value} conflicts with '
+                             f'[detectors."{det}"] {key} = {other}; set it in one place.')
     if probs:
         err = ScorecardError("\n".join(probs))
-        err.path, err.problems = source, list(probs)  # type: ignore[attr-defined]
+        err.path, err.problems = source, probs  # type: ignore[attr-defined]
         raise err
-    return Scorecard(
-        name=name, description=desc, items=tuple(items), min_confidence=float(min_conf),
-        lexicon_paths=lexicon_paths, detectors=detectors, source=source,
-    )
+    return Scorecard(name=name, description=desc, items=tuple(items),
+                     min_confidence=float(min_conf), lexicon_paths=lexicon_paths,
+                     detectors=detectors, source=source)
 
 
-def _lexicons(extra: Any, where: str, base_dir: Path, probs: _Problems) -> tuple[Path, ...]:
-    if isinstance(extra, str):
-        extra = [extra]
+def _lexicons(extra: Any, where: str, base_dir: Path, probs: list[str]) -> tuple[Path, ...]:
+    extra = [extra] if isinstance(extra, str) else extra
     if not isinstance(extra, list) or not all(isinstance(e, str) for e in extra):
-        probs.add(f"{where}: [lexicons] extra = {_show(extra)} is not a list of file paths.")
+        probs.append(_bad(where, "[lexicons]", "extra", extra, "a list of file paths"))
         return ()
-    out = []
-    for e in extra:
-        p = Path(e) if Path(e).is_absolute() else (base_dir / e)
-        p = p.resolve()
-        if not p.is_file():
-            probs.add(f'{where}: [lexicons] extra "{e}" not found (looked for {p}).')
-        out.append(p)
+    out = [(Path(e) if Path(e).is_absolute() else base_dir / e).resolve() for e in extra]
+    probs += [f'{where}: [lexicons] extra "{e}" not found (looked for {p}).'
+              for e, p in zip(extra, out, strict=True) if not p.is_file()]
     return tuple(out)
 
 
-def _detectors(dets: Mapping[str, Any], where: str, probs: _Problems
+def _detectors(dets: Mapping[str, Any], where: str, probs: list[str]
                ) -> tuple[tuple[str, tuple[tuple[str, float], ...]], ...]:
     out = []
     for name, params in dets.items():
-        if name not in DETECTOR_PARAMS:
-            probs.add(not_one_of(where, "[detectors] name", name, DETECTOR_PARAMS))
+        if name not in DETECTOR_PARAMS or not isinstance(params, Mapping):
+            probs.append(not_one_of(where, "[detectors] name", name, DETECTOR_PARAMS)
+                         if name not in DETECTOR_PARAMS else
+                         f'{where}: [detectors."{name}"] must be a table.')
             continue
-        if not isinstance(params, Mapping):
-            probs.add(f'{where}: [detectors."{name}"] must be a table.')
-            continue
-        good = []
+        at, good = f'[detectors."{name}"]', []
         for k, v in params.items():
             if k not in DETECTOR_PARAMS[name]:
-                probs.add(not_one_of(where, f'[detectors."{name}"] parameter', k,
-                                     DETECTOR_PARAMS[name]))
-            elif not _is_number(v) or v <= 0:
-                probs.add(f'{where}: [detectors."{name}"] {k} = {_show(v)} is not a positive '
-                          "number of seconds.")
+                probs.append(not_one_of(where, f"{at} parameter", k, DETECTOR_PARAMS[name]))
+            elif not _CHECKS["threshold_s"][0](v):
+                probs.append(_bad(where, at, k, v, _CHECKS["threshold_s"][1]))
             else:
                 good.append((k, float(v)))
         out.append((name, tuple(good)))
     return tuple(out)
 
 
-def _item(item_id: str, raw: Any, where: str, probs: _Problems) -> ScorecardItem | None:
-    at = f"[items.{item_id}]"
-    n0 = len(probs)
-    if not isinstance(raw, Mapping):
-        probs.add(f"{where}: {at} must be a table, got {_show(raw)}.")
-        return None
-    for k in raw:
-        if k not in _ITEM_FIELDS:
-            probs.add(not_one_of(where, f"{at} field", k, _ITEM_FIELDS))
-    if not _NAME_RE.match(item_id) or item_id in _RESERVED or item_id.startswith(
-            ("n_", "rate_", "flag_")):
-        probs.add(f"{where}: {at} the name {_show(item_id)} cannot be a column name: use "
-                  "lower-case letters, digits and _, not a reserved column (score, agent_id, "
-                  "...) and no n_/rate_/flag_ prefix.")
-
-    # behaviours
+def _behaviours(item_id: str, raw: Mapping[str, Any], where: str, at: str, probs: list[str]
+                ) -> tuple[str, ...] | None:
+    """The item's behaviour ids (its key, or ``any_of``), or None after adding the problem."""
     any_of = raw.get("any_of")
     if any_of is None:
-        if item_id not in BEHAVIOURS:
-            probs.add(not_one_of(where, f"{at} behaviour", item_id, BEHAVIOURS)
-                      + ". To give an item its own name, list its behaviours in any_of = [...].")
-            return None
-        behaviours: tuple[str, ...] = (item_id,)
-    else:
-        if isinstance(any_of, str):
-            any_of = [any_of]
-        if not isinstance(any_of, list) or not any_of or not all(isinstance(b, str) for b in any_of):
-            probs.add(f"{where}: {at} any_of = {_show(any_of)} is not a non-empty list of "
-                      "behaviour ids.")
-            return None
-        bad = [b for b in any_of if b not in BEHAVIOURS]
-        for b in bad:
-            probs.add(not_one_of(where, f"{at} any_of entry", b, BEHAVIOURS))
-        if bad:
-            return None
-        behaviours = tuple(dict.fromkeys(any_of))
+        if item_id in BEHAVIOURS:
+            return (item_id,)
+        probs.append(not_one_of(where, f"{at} behaviour", item_id, BEHAVIOURS)
+                     + ". To give an item its own name, list its behaviours in any_of = [...].")
+        return None
+    any_of = [any_of] if isinstance(any_of, str) else any_of
+    if not isinstance(any_of, list) or not any_of or not all(isinstance(b, str) for b in any_of):
+        probs.append(_bad(where, at, "any_of", any_of, "a non-empty list of behaviour ids"))
+        return None
+    bad = [not_one_of(where, f"{at} any_of entry", b, BEHAVIOURS) for b in any_of
+           if b not in BEHAVIOURS]
+    probs += bad
+    return None if bad else tuple(dict.fromkeys(any_of))
+
+
+def _item(item_id: str, raw: Any, where: str, probs: list[str]) -> ScorecardItem | None:
+    at, n0 = f"[items.{item_id}]", len(probs)
+    if not isinstance(raw, Mapping):
+        probs.append(f"{where}: {at} must be a table, got {_show(raw)}.")
+        return None
+    probs += [not_one_of(where, f"{at} field", k, _ITEM_FIELDS) for k in raw if k not in _ITEM_FIELDS]
+    if (not _NAME_RE.match(item_id) or item_id in _RESERVED
+            or item_id.startswith(("n_", "rate_", "flag_"))):
+        probs.append(f"{where}: {at} the name {_show(item_id)} cannot be a column name: use "
+                     "lower-case letters, digits and _, no reserved column (score, agent_id, "
+                     "...) and no n_/rate_/flag_ prefix.")
+    probs += [_bad(where, at, k, v, _CHECKS[k][1],
+                   "To stop scoring an item, delete its table." if k == "weight" else "")
+              for k, v in raw.items() if k in _CHECKS and not _CHECKS[k][0](v)]
+    if "weight" not in raw:
+        probs.append(f"{where}: {at} has no weight; add weight = <a positive number>.")
+    behaviours = _behaviours(item_id, raw, where, at, probs)
+    if behaviours is None:
+        return None
     signals = [b for b in behaviours if BEHAVIOURS[b].polarity == "signal"]
     if signals:
-        probs.add(f"{where}: {at} {', '.join(signals)} is a customer signal, not an agent "
-                  "behaviour, so it cannot be scored; use it in applies_when instead.")
+        probs.append(f"{where}: {at} {', '.join(signals)} is a customer signal, not an agent "
+                     "behaviour, so it cannot be scored; use it in applies_when instead.")
         return None
 
-    # kind
-    polarities = {BEHAVIOURS[b].polarity for b in behaviours}
-    kind = raw.get("kind")
-    if kind is None:
-        if len(polarities) > 1:
-            credit = [b for b in behaviours if BEHAVIOURS[b].polarity == "credit"]
-            cost = [b for b in behaviours if BEHAVIOURS[b].polarity == "cost"]
-            probs.add(f"{where}: {at} any_of mixes credit ({', '.join(credit)}) and cost "
-                      f'({", ".join(cost)}) behaviours; set kind = "reward" or "penalty".')
-            kind = "reward"
-        else:
-            kind = "penalty" if polarities == {"cost"} else "reward"
+    by_polarity = {p: [b for b in behaviours if BEHAVIOURS[b].polarity == p] for p in ("credit", "cost")}
+    kind = raw.get("kind", "penalty" if not by_polarity["credit"] else "reward")
+    if "kind" not in raw and by_polarity["credit"] and by_polarity["cost"]:
+        probs.append(f"{where}: {at} any_of mixes credit ({', '.join(by_polarity['credit'])}) "
+                     f"and cost ({', '.join(by_polarity['cost'])}) behaviours; set "
+                     'kind = "reward" or "penalty".')
     elif kind not in _KINDS:
-        probs.add(not_one_of(where, f"{at} kind =", kind, _KINDS))
-
-    weight = raw.get("weight")
-    if weight is None:
-        probs.add(f"{where}: {at} has no weight; add weight = <a positive number>.")
-    elif not _is_number(weight) or weight <= 0:
-        probs.add(f"{where}: {at} weight = {_show(weight)} is not a positive number. "
-                  "To stop scoring an item, delete its table.")
+        probs.append(not_one_of(where, f"{at} kind =", kind, _KINDS))
 
     applies = raw.get("applies_when", "always")
-    if isinstance(applies, str):
-        applies = [applies]
+    applies = [applies] if isinstance(applies, str) else applies
     if not isinstance(applies, list) or not applies or not all(isinstance(a, str) for a in applies):
-        probs.add(f"{where}: {at} applies_when = {_show(raw.get('applies_when'))} is not a "
-                  "condition or a list of conditions.")
+        probs.append(_bad(where, at, "applies_when", raw.get("applies_when"),
+                          "a condition or a list of conditions"))
         applies = ["always"]
-    conditions = list(APPLIES_WHEN)
-    for a in applies:
-        if a not in APPLIES_WHEN and a not in BEHAVIOURS:
-            probs.add(f'{where}: {at} applies_when = "{a}" is not one of: '
-                      f"{', '.join(conditions)}, or a behaviour id"
-                      f"{did_you_mean(a, conditions + list(BEHAVIOURS))}")
+    conds = list(APPLIES_WHEN)
+    probs += [f'{where}: {at} applies_when = "{a}" is not one of: {", ".join(conds)}, or a '
+              f"behaviour id{did_you_mean(a, conds + list(BEHAVIOURS))}"
+              for a in applies if a not in APPLIES_WHEN and a not in BEHAVIOURS]
 
-    auto_fail = raw.get("auto_fail", False)
-    if not isinstance(auto_fail, bool):
-        probs.add(f"{where}: {at} auto_fail = {_show(auto_fail)} is not true or false.")
-    reason = raw.get("auto_fail_reason")
-    if reason is not None and not isinstance(reason, str):
-        probs.add(f"{where}: {at} auto_fail_reason = {_show(reason)} is not a string.")
-    elif reason is not None and auto_fail is not True:
-        probs.add(f"{where}: {at} auto_fail_reason is set but auto_fail is not true.")
-
-    min_count = raw.get("min_count", 1)
-    if not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 1:
-        probs.add(f"{where}: {at} min_count = {_show(min_count)} is not a whole number of at "
-                  "least 1.")
-    elif min_count > 1 and all(b in JUDGEMENTS for b in behaviours):
-        probs.add(f"{where}: {at} min_count = {min_count}: {', '.join(behaviours)} is decided "
-                  "once per call, so min_count must be 1.")
-
-    item_conf = raw.get("min_confidence")
-    if item_conf is not None and (not _is_number(item_conf) or not 0 <= item_conf <= 1):
-        probs.add(f"{where}: {at} min_confidence = {_show(item_conf)} is not a number between "
-                  "0 and 1.")
-    for f in ("section", "description"):
-        if f in raw and not isinstance(raw[f], str):
-            probs.add(f"{where}: {at} {f} = {_show(raw[f])} is not a string.")
-
-    params = []
+    auto_fail, min_count = raw.get("auto_fail", False), raw.get("min_count", 1)
+    if "auto_fail_reason" in raw and auto_fail is not True:
+        probs.append(f"{where}: {at} auto_fail_reason is set but auto_fail is not true.")
+    if _is_int(min_count) and min_count > 1 and all(b in JUDGEMENTS for b in behaviours):
+        probs.append(f"{where}: {at} min_count = {min_count}: {', '.join(behaviours)} is "
+                     "decided once per call, so min_count must be 1.")
     for key, (behaviour, det) in _TIMING_FIELDS.items():
-        if key not in raw:
-            continue
-        v = raw[key]
-        if behaviour not in behaviours:
-            probs.add(f'{where}: {at} {key} is a timing threshold of {behaviour} items '
-                      f'({det}); this item scores {", ".join(behaviours)}.')
-        elif not _is_number(v) or v <= 0:
-            probs.add(f"{where}: {at} {key} = {_show(v)} is not a positive number of seconds.")
-        else:
-            params.append((key, float(v)))
-
+        if key in raw and behaviour not in behaviours:
+            probs.append(f"{where}: {at} {key} is a timing threshold of {behaviour} items "
+                         f"({det}); this item scores {', '.join(behaviours)}.")
     if len(probs) > n0:
         return None
+    conf = raw.get("min_confidence")
     return ScorecardItem(
-        id=item_id, behaviours=behaviours, weight=float(weight), kind=kind,
-        applies_when=tuple(dict.fromkeys(applies)), auto_fail=auto_fail, auto_fail_reason=reason,
-        min_count=min_count, min_confidence=None if item_conf is None else float(item_conf),
+        id=item_id, behaviours=behaviours, weight=float(raw["weight"]), kind=kind,
+        applies_when=tuple(dict.fromkeys(applies)), auto_fail=auto_fail,
+        auto_fail_reason=raw.get("auto_fail_reason"), min_count=min_count,
+        min_confidence=None if conf is None else float(conf),
         section=raw.get("section", _DEFAULT_SECTION), description=raw.get("description", ""),
-        params=tuple(params),
+        params=tuple((k, float(raw[k])) for k in _TIMING_FIELDS if k in raw),
     )
 
 
@@ -692,15 +633,11 @@ def _item(item_id: str, raw: Any, where: str, probs: _Problems) -> ScorecardItem
 def _value(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v)) if abs(v) < 1e15 else repr(v)
-    if isinstance(v, int | float):
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
     if isinstance(v, list):
         return "[" + ", ".join(_value(x) for x in v) + "]"
-    raise TypeError(f"cannot write {v!r} to TOML")
+    return json.dumps(v, ensure_ascii=False) if isinstance(v, str) else repr(v)
 
 
 def _key(k: str) -> str:
@@ -709,16 +646,9 @@ def _key(k: str) -> str:
 
 def _dump(data: dict[str, Any]) -> str:
     lines: list[str] = []
-    for table in ("scorecard", "scoring", "lexicons"):
-        lines.append(f"[{table}]")
-        lines += [f"{_key(k)} = {_value(v)}" for k, v in data[table].items()]
-        lines.append("")
-    for name, params in data["detectors"].items():
-        lines.append(f"[detectors.{_key(name)}]")
-        lines += [f"{_key(k)} = {_value(v)}" for k, v in params.items()]
-        lines.append("")
-    for item_id, item in data["items"].items():
-        lines.append(f"[items.{_key(item_id)}]")
-        lines += [f"{_key(k)} = {_value(v)}" for k, v in item.items()]
-        lines.append("")
+    tables = [(t, data[t]) for t in ("scorecard", "scoring", "lexicons")]
+    tables += [(f"detectors.{_key(n)}", p) for n, p in data["detectors"].items()]
+    tables += [(f"items.{_key(i)}", t) for i, t in data["items"].items()]
+    for name, table in tables:
+        lines += [f"[{name}]", *(f"{_key(k)} = {_value(v)}" for k, v in table.items()), ""]
     return "\n".join(lines)
