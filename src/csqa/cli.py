@@ -1,0 +1,243 @@
+"""The ``csqa`` command line: thin wrappers over the library functions.
+
+stdout carries data (tables, JSON); stderr carries log lines and the progress bar, which only
+shows on a terminal. Exit codes: 0 success (rejects are counted, not fatal), 1 a csqa error
+(one line, no traceback), 2 usage, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from csqa._version import __version__
+from csqa.errors import CsqaError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
+                  help="Score contact-centre call transcripts for agent behaviours (English, Malay, Tagalog).")
+scorecard_app = typer.Typer(no_args_is_help=True, help="Check and print scorecards.")
+lexicon_app = typer.Typer(no_args_is_help=True, help="Check lexicon files.")
+app.add_typer(scorecard_app, name="scorecard")
+app.add_typer(lexicon_app, name="lexicon")
+
+err = Console(stderr=True)
+out = Console(soft_wrap=True)
+log = logging.getLogger("csqa")
+
+
+def _setup_logging(quiet: bool) -> None:
+    if not log.handlers or all(isinstance(h, logging.NullHandler) for h in log.handlers):
+        handler = RichHandler(console=err, show_path=False, show_time=False) if err.is_terminal else logging.StreamHandler(sys.stderr)
+        if not err.is_terminal:
+            handler.setFormatter(logging.Formatter("%(asctime)s csqa %(levelname)s %(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.WARNING if quiet else logging.INFO)
+
+
+def _fail(exc: BaseException) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+    return typer.Exit(code=1)
+
+
+def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
+    if fmt == "csv":
+        sys.stdout.write(frame.to_csv(index=False))
+    elif fmt == "json":
+        sys.stdout.write(frame.to_json(orient="records", force_ascii=False, indent=2) + "\n")
+    else:
+        with pd.option_context("display.max_rows", 200, "display.max_columns", 20, "display.width", 200,
+                               "display.max_colwidth", 80):
+            out.print(frame.to_string(index=False), highlight=False)
+
+
+@app.command()
+def score(
+    inputs: Annotated[list[Path], typer.Argument(help="Transcript files (jsonl, csv, parquet, json, txt, vtt, srt, vendor json).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder (replaced atomically when the run completes).")],
+    scorecard: Annotated[Optional[str], typer.Option(help='Scorecard file, or a shipped one: "default", "strict".')] = None,
+    lexicons: Annotated[Optional[list[Path]], typer.Option("--lexicon", help="Extra lexicon file or folder (repeatable).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="Table format: parquet or csv.")] = "parquet",
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1 = all cores).")] = -1,
+    engine: Annotated[str, typer.Option(help="local or dask.")] = "local",
+    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address (engine dask); a local cluster when omitted.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors on stderr.")] = False,
+) -> None:
+    """Score transcripts into OUT: hits, calls and agents tables, rejects.jsonl and run.json."""
+    from csqa.engine import run_score
+    from csqa.pipeline import make_settings
+
+    _setup_logging(quiet)
+    try:
+        settings = make_settings(scorecard, lexicons or ())
+        with Progress(TextColumn("scoring"), BarColumn(), TextColumn("{task.completed}/{task.total} calls"),
+                      TimeRemainingColumn(), console=err, transient=True, disable=quiet or not err.is_terminal) as bar:
+            task = bar.add_task("score", total=None)
+            manifest, agents = run_score(inputs, out_dir, settings, format=fmt, n_jobs=jobs, engine=engine, scheduler=scheduler,
+                                         on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+    except CsqaError as exc:
+        raise _fail(exc) from None
+    counts = manifest["counts"]
+    err.print(f"scored {counts['calls']} calls ({counts['utterances']} utterances, {counts['hits']} hits, "
+              f"{counts['rejects']} rejected) in {manifest['seconds']['total']:.1f} s -> {out_dir}", highlight=False)
+    if not quiet:
+        cols = [c for c in ("agent_id", "n_calls", "score_mean", "score_ci_low", "score_ci_high", "score_adjusted", "rank") if c in agents]
+        _print_frame(agents[cols].sort_values(cols[-1]).round(1), "table")
+
+
+@app.command()
+def validate(
+    inputs: Annotated[list[Path], typer.Argument(help="Transcript files to check.")],
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Print the records that would be rejected, and why (exit 0 even when some are)."""
+    from csqa.readers import validate as validate_files
+
+    try:
+        rejects = validate_files([str(p) for p in inputs])
+    except CsqaError as exc:
+        raise _fail(exc) from None
+    _print_frame(rejects, fmt)
+    err.print(f"{len(rejects)} record(s) would be rejected", highlight=False)
+
+
+@app.command()
+def behaviours(fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table") -> None:
+    """The behaviour catalogue: id, level, polarity, speaker, languages and description."""
+    from csqa.behaviours import BEHAVIOURS
+    from csqa.lexicon import load_lexicon
+
+    lexicon = load_lexicon()
+    rows = []
+    for b in BEHAVIOURS.values():
+        langs = sorted(lexicon.languages(b.id)) if b.lexical else []
+        rows.append({"id": b.id, "level": b.level, "polarity": b.polarity, "speaker": b.speaker,
+                     "found_by": b.found_by, "languages": ",".join(langs) if langs else "any (rule)",
+                     "description": b.description})
+    _print_frame(pd.DataFrame(rows), fmt)
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[list[Path], typer.Argument(help="Gold utterance JSONL file(s) with a labels field.")],
+    scorecard: Annotated[Optional[str], typer.Option(help="Scorecard (its lexicons and detector parameters apply).")] = None,
+    split: Annotated[str, typer.Option(help="all, dev or test (a stable split by call id).")] = "all",
+    level: Annotated[str, typer.Option(help="turn, call or both.")] = "both",
+    out_file: Annotated[Optional[Path], typer.Option("--out", help="Also write the full metrics table here (.csv or .md).")] = None,
+) -> None:
+    """Precision, recall and F1 per behaviour and language against gold labels."""
+    import csqa
+    from csqa.evaluation import summary
+
+    _setup_logging(True)
+    try:
+        result = csqa.score([str(p) for p in gold], scorecard=scorecard)
+        report = csqa.evaluate(result, result.utterances, level=level, split=split)
+    except CsqaError as exc:
+        raise _fail(exc) from None
+    for lvl in ("turn", "call"):
+        if (report["level"] == lvl).any():
+            out.print(f"\n[bold]{lvl} level[/bold] — F1 (precision/recall, n=gold positives), split={split}", highlight=False)
+            _print_frame(summary(report, level=lvl).reset_index(), "table")
+    if out_file is not None:
+        text = summary(report, level="turn").to_markdown() if out_file.suffix == ".md" else report.to_csv(index=False)
+        out_file.write_text(text, encoding="utf-8")
+        err.print(f"metrics written to {out_file}")
+
+
+@app.command()
+def explain(
+    text: Annotated[str, typer.Argument(help="One utterance.")],
+    speaker: Annotated[str, typer.Option(help="agent or customer.")] = "agent",
+) -> None:
+    """Run the lexical detectors on one sentence and print what they find (and which rule)."""
+    import csqa
+
+    _print_frame(csqa.explain_text(text, speaker=speaker), "table")
+
+
+@app.command()
+def calibrate(
+    scored: Annotated[Path, typer.Argument(help="A scored output folder (csqa score --out).")],
+    human: Annotated[Path, typer.Argument(help="CSV of human QA marks: call_id, score, and optional item columns.")],
+) -> None:
+    """Agreement between csqa and human QA: score correlation, kappa per item, largest differences."""
+    from csqa.calibration import calibrate as run_calibration
+
+    try:
+        calls = _read_table(scored, "calls")
+        report = run_calibration(calls, human)
+    except CsqaError as exc:
+        raise _fail(exc) from None
+    out.print(str(report), highlight=False)
+
+
+def _read_table(folder: Path, name: str) -> pd.DataFrame:
+    for suffix, reader in ((".parquet", pd.read_parquet), (".csv", pd.read_csv)):
+        path = folder / f"{name}{suffix}"
+        if path.exists():
+            return reader(path)
+    raise CsqaError(f"{folder}: no {name}.parquet or {name}.csv; is it a csqa score output folder?")
+
+
+@scorecard_app.command("check")
+def scorecard_check(path: Annotated[Path, typer.Argument(help="Scorecard TOML file.")]) -> None:
+    """Validate a scorecard file; print every problem with the item it is in."""
+    from csqa.scorecard import check_scorecard
+
+    try:
+        card = check_scorecard(path)
+    except CsqaError as exc:
+        raise _fail(exc) from None
+    err.print(f"{path}: ok ({len(card.items)} items)", highlight=False)
+
+
+@scorecard_app.command("show")
+def scorecard_show(scorecard: Annotated[Optional[str], typer.Argument(help='File, or "default" / "strict".')] = None) -> None:
+    """Print the effective scorecard (defaults filled in) as TOML."""
+    from csqa.scorecard import show_scorecard
+
+    try:
+        sys.stdout.write(show_scorecard(scorecard))
+    except CsqaError as exc:
+        raise _fail(exc) from None
+
+
+@lexicon_app.command("check")
+def lexicon_check(paths: Annotated[list[Path], typer.Argument(help="Lexicon .jsonl/.toml files or folders.")]) -> None:
+    """Validate lexicon files (with the shipped ones); report the first problem by file and line."""
+    from csqa.lexicon import load_lexicon
+
+    try:
+        lexicon = load_lexicon(paths)
+    except CsqaError as exc:
+        raise _fail(exc) from None
+    err.print(f"ok: {len(lexicon.rules)} rules, {len(lexicon.sets)} word sets", highlight=False)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        print(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Print the version.")] = False) -> None:
+    """csqa: contact-centre call quality scoring."""
+
+
+def main() -> None:
+    """Console-script entry point (exit 130 on Ctrl-C)."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted: no output was written")
+        sys.exit(130)
+
