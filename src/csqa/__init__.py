@@ -14,13 +14,21 @@ import logging
 
 import pandas as pd
 
+from typing import Any
+
 from csqa import errors
 from csqa._version import __version__
 from csqa.behaviours import BEHAVIOURS, Behaviour
-from csqa.evaluation import evaluate
-from csqa.pipeline import ScoreResult, score
-from csqa.readers import read, validate
-from csqa.scorecard import Scorecard
+
+# Heavier parts load on first use, so `import csqa.lexicon` (or the CLI's --help) stays cheap.
+_LAZY = {
+    "evaluate": "csqa.evaluation",
+    "ScoreResult": "csqa.pipeline",
+    "score": "csqa.pipeline",
+    "read": "csqa.readers",
+    "validate": "csqa.readers",
+    "Scorecard": "csqa.scorecard",
+}
 
 __all__ = [
     "BEHAVIOURS", "Behaviour", "ScoreResult", "Scorecard", "__version__", "errors", "evaluate",
@@ -28,6 +36,16 @@ __all__ = [
 ]
 
 logging.getLogger("csqa").addHandler(logging.NullHandler())
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'csqa' has no attribute {name!r}")
 
 
 def explain_text(text: str, *, speaker: str = "agent", lexicons: tuple[str, ...] = ()) -> pd.DataFrame:

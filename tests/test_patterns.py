@@ -1,0 +1,76 @@
+"""The pattern language and the matcher, including agreement with spaCy's own Matcher."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from spacy.matcher import Matcher
+
+from csqa.matching import TokenMatcher
+from csqa.nlp import tokenize
+from csqa.patterns import PatternSyntaxError, compile_pattern
+
+SETS = {"intens": frozenset({"so", "really", "talaga"}), "po": frozenset({"po", "na", "lang"})}
+
+
+def _spans(pattern: str | list, text: str) -> list[str]:
+    tokens = tokenize(text)
+    matcher = TokenMatcher([compile_pattern(pattern, SETS)])
+    return [" ".join(tokens.forms[s:e]) for _, s, e in matcher(tokens.forms)]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "expected"),
+    [
+        ("(i am|im)? @intens* sorry", "I'm SO sorry", ["im so sorry"]),
+        ("(i am|im)? @intens* sorry", "i am really really sorry", ["i am really really sorry"]),
+        ("(i am|im)? @intens* sorry", "sorry!", ["sorry"]),
+        ("pasensya @po* (sa abala)?", "pasensya na po talaga sa abala", ["pasensya na po"]),
+        ("pasensya @po* (sa abala)?", "pasensya na po sa abala", ["pasensya na po sa abala"]),
+        ("apolog*", "we apologise", ["apologise"]),
+        ("i-check ko", "i-check ko po", ["i check ko"]),
+        ("minta maaf banyak-banyak", "minta maaf banyak-banyak ya", ["minta maaf banyak banyak"]),
+        ("let me _{0,2} check", "let me just quickly check", ["let me just quickly check"]),
+        ("let me _{0,2} check", "let me go and then check", []),
+        ("(dont|do not) know", "i don't know", ["dont know"]),
+        ([{"LOWER": "thank"}, {"LOWER": {"IN": ["you", "u"]}}], "thank u", ["thank u"]),
+    ],
+)
+def test_patterns_match(pattern: str | list, text: str, expected: list[str]) -> None:
+    assert _spans(pattern, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("@nosuchset sorry", "word set \"@nosuchset\" is not defined"),
+        ("(a b", "unbalanced"),
+        ("sorry?", "every element is optional"),
+        ("x{3,1}", "m <= n"),
+        ([{"POS": "NOUN"}], "only one of LOWER"),
+        ([{"LOWER": "a", "OP": "!"}], "OP \"!\" is not supported"),
+        ("", "empty"),
+    ],
+)
+def test_patterns_errors_name_the_problem(pattern: str | list, message: str) -> None:
+    with pytest.raises(PatternSyntaxError, match=message.replace("(", r"\(")):
+        compile_pattern(pattern, SETS)
+
+
+def test_matching_agrees_with_spacy_matcher_on_token_patterns() -> None:
+    """For spaCy-style patterns, our matcher finds what spaCy's Matcher finds (longest per start)."""
+    patterns = [
+        [{"LOWER": "thank"}, {"LOWER": {"IN": ["you", "u"]}}],
+        [{"LOWER": "so", "OP": "?"}, {"LOWER": "sorry"}],
+        [{"LOWER": "pasensya"}, {"LOWER": {"IN": ["na", "po"]}, "OP": "*"}],
+    ]
+    nlp = spacy.blank("xx")
+    spacy_matcher = Matcher(nlp.vocab)
+    for i, p in enumerate(patterns):
+        spacy_matcher.add(str(i), [p], greedy="LONGEST")
+    ours = TokenMatcher([compile_pattern(p, {}) for p in patterns])
+    for text in ["thank you so sorry", "pasensya na po talaga", "so so sorry thank u", "nothing here"]:
+        doc = nlp(text)
+        theirs = sorted((int(nlp.vocab.strings[m]), s, e) for m, s, e in spacy_matcher(doc))
+        mine = sorted(ours([t.lower_ for t in doc]))
+        assert mine == theirs, text
