@@ -1,0 +1,169 @@
+"""Conversation rules, tested on hand-built contexts (no lexicon involved)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from csqa.detection.base import CUE_COLUMNS, CallContext, hits_frame
+from csqa.detection.conversation import DeadAir, DontKnowNoFollowup, Interruption, Shouting, StaysCalm, build_rules
+from csqa.detection.names import CustomerName
+from csqa.errors import UnknownNameError
+from tests.conftest import make_call
+
+
+def _ctx(u: pd.DataFrame, hits: list[tuple] = (), cues: list[tuple] = ()) -> CallContext:
+    """hits: (turn, behaviour, speaker[, start, end]); cues: (turn, cue, speaker, start, end)."""
+    h = hits_frame([{"call_id": "c1", "turn": t[0], "behaviour": t[1], "speaker": t[2],
+                     "start_char": t[3] if len(t) > 3 else 0, "end_char": t[4] if len(t) > 4 else 1,
+                     "evidence": "", "source": "test", "confidence": 0.9} for t in hits])
+    c = pd.DataFrame([("c1", t[0], t[2], t[1], t[3], t[4]) for t in cues], columns=list(CUE_COLUMNS))
+    words = u["text"].str.split()
+    stats = pd.DataFrame({"n_words": words.str.len(), "n_upper": words.apply(lambda ws: sum(len(w) > 1 and w.isupper() for w in ws))})
+    return CallContext(u, h, c, stats, {})
+
+
+def _turns(hits: pd.DataFrame, behaviour: str) -> list[int]:
+    return sorted(hits.loc[hits["behaviour"] == behaviour, "turn"].tolist())
+
+
+# --- dont_know_no_followup --------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("rescues", "expected"),
+    [
+        ([], [1]),                                    # says it does not know, moves on
+        ([(1, "offers_to_find_out", "agent")], []),   # same turn: "but let me check"
+        ([(3, "escalation_offer", "agent")], []),     # the agent's very next turn transfers
+        ([(5, "offers_to_find_out", "agent")], [1]),  # a follow-up two agent turns later is too late
+    ],
+)
+def test_conversation_dont_know_needs_followup_in_same_or_next_agent_turn(rescues: list, expected: list) -> None:
+    u = make_call([("customer", "when will it arrive"), ("agent", "i dont know"), ("customer", "hmm"),
+                   ("agent", "anything else"), ("customer", "no"), ("agent", "ok bye")])
+    ctx = _ctx(u, hits=rescues, cues=[(1, "cue.dont_know", "agent", 0, 11)])
+    assert _turns(DontKnowNoFollowup().detect(ctx), "dont_know_no_followup") == expected
+
+
+def test_conversation_dont_know_followup_cue_rescues_and_customer_dont_know_is_ignored() -> None:
+    u = make_call([("agent", "i dont know ill call you back"), ("customer", "i dont know either")])
+    ctx = _ctx(u, cues=[(0, "cue.dont_know", "agent", 0, 11), (0, "cue.followup", "agent", 12, 29),
+                        (1, "cue.dont_know", "customer", 0, 11)])
+    assert DontKnowNoFollowup().detect(ctx).empty
+
+
+def test_conversation_dont_know_evidence_is_the_cue_text() -> None:
+    u = make_call([("agent", "sorry saya tak tahu la"), ("customer", "ok")])
+    hits = DontKnowNoFollowup().detect(_ctx(u, cues=[(0, "cue.dont_know", "agent", 6, 19)]))
+    assert hits["evidence"].tolist() == ["saya tak tahu"]
+
+
+# --- stays_calm ---------------------------------------------------------------------------
+
+def test_conversation_stays_calm_on_last_agent_turn_when_no_arguing_after_hostility() -> None:
+    u = make_call([("agent", "hello"), ("customer", "this is useless"), ("agent", "i understand"),
+                   ("customer", "whatever"), ("agent", "anything else")])
+    hits = StaysCalm().detect(_ctx(u, hits=[(1, "customer_hostile", "customer")]))
+    assert _turns(hits, "stays_calm") == [4]
+    assert "turn(s) 1" in hits["evidence"].iloc[0]
+
+
+@pytest.mark.parametrize("breaker", ["argues_with_customer", "rude_or_hostile"])
+def test_conversation_stays_calm_broken_by_arguing_or_rudeness_after_hostility(breaker: str) -> None:
+    u = make_call([("customer", "you people are idiots"), ("agent", "as i told you"), ("agent", "ok")])
+    assert StaysCalm().detect(_ctx(u, hits=[(0, "customer_hostile", "customer"), (1, breaker, "agent")])).empty
+
+
+def test_conversation_stays_calm_not_broken_by_arguing_before_hostility_and_needs_hostility() -> None:
+    u = make_call([("agent", "as i told you"), ("customer", "you idiot"), ("agent", "i am sorry")])
+    assert _turns(StaysCalm().detect(_ctx(u, hits=[(0, "argues_with_customer", "agent"), (1, "customer_hostile", "customer")])), "stays_calm") == [2]
+    assert StaysCalm().detect(_ctx(u)).empty
+
+
+def test_conversation_stays_calm_needs_an_agent_turn_after_hostility() -> None:
+    u = make_call([("agent", "hello"), ("customer", "useless!!")])
+    assert StaysCalm().detect(_ctx(u, hits=[(1, "customer_hostile", "customer")])).empty
+
+
+# --- interruption and dead air --------------------------------------------------------------
+
+def test_conversation_interruption_from_timestamps() -> None:
+    u = make_call([("customer", "my bill is wrong and", 0, 5.0), ("agent", "ok so", 4.2, 6.0),
+                   ("customer", "fine", 6.5, 7.0), ("agent", "right", 6.9, 8.0)])
+    hits = Interruption().detect(_ctx(u))
+    assert _turns(hits, "interruption") == [1]          # 0.8 s overlap; 0.1 s is under the 0.3 s default
+    assert _turns(Interruption(min_overlap_s=0.05).detect(_ctx(u)), "interruption") == [1, 3]
+
+
+@pytest.mark.parametrize("ending", ["--", "...", "…", " —"])
+def test_conversation_interruption_from_cut_off_marks(ending: str) -> None:
+    u = make_call([("customer", "i was trying to say" + ending), ("agent", "yes yes"), ("customer", "ok."), ("agent", "good")])
+    assert _turns(Interruption().detect(_ctx(u)), "interruption") == [1]
+
+
+def test_conversation_interruption_only_agent_cutting_in_on_customer() -> None:
+    u = make_call([("agent", "let me--"), ("customer", "no wait"), ("agent", "ok", 0, 1)])
+    assert Interruption().detect(_ctx(u)).empty
+
+
+def test_conversation_dead_air_threshold_and_hold_announcement() -> None:
+    u = make_call([("agent", "let me look", 0, 2), ("customer", "ok", 2.5, 3), ("agent", "found it", 15, 16),
+                   ("agent", "may i put you on hold", 17, 19), ("customer", "sure", 19.5, 20), ("agent", "thanks for holding", 60, 62)])
+    ctx = _ctx(u, cues=[(3, "cue.hold", "agent", 0, 21)])
+    assert _turns(DeadAir().detect(ctx), "dead_air") == [2]           # 12 s gap; the 40 s gap followed a hold
+    assert _turns(DeadAir(threshold_s=15).detect(ctx), "dead_air") == []
+    assert DeadAir().detect(_ctx(make_call([("agent", "a"), ("customer", "b")]))).empty  # no timestamps: nothing
+
+
+def test_conversation_rule_parameters_are_validated_and_names_checked() -> None:
+    with pytest.raises(ValueError, match="threshold_s"):
+        DeadAir(threshold_s=0)
+    with pytest.raises(UnknownNameError, match="csqa.dead_air.v1"):
+        build_rules({"csqa.dead_air.v2": {}})
+    assert [type(r).__name__ for r in build_rules({"csqa.dead_air.v1": {"threshold_s": 5}})][-2:] == ["DeadAir", "StaysCalm"]
+
+
+# --- shouting -------------------------------------------------------------------------------
+
+def test_conversation_shouting_customer_hostile_agent_rude_but_not_in_all_caps_calls() -> None:
+    u = make_call([("customer", "THIS IS COMPLETELY UNACCEPTABLE"), ("agent", "I AM NOT GOING TO REPEAT"), ("customer", "the OTP never came"), ("customer", "why!!")])
+    hits = Shouting().detect(_ctx(u))
+    assert _turns(hits, "customer_hostile") == [0, 3] and _turns(hits, "rude_or_hostile") == [1]
+    caps = make_call([("customer", "HELLO I NEED HELP WITH MY BILL"), ("agent", "SURE LET ME CHECK THAT FOR YOU")])
+    assert Shouting().detect(_ctx(caps)).empty
+
+
+# --- customer name --------------------------------------------------------------------------
+
+def test_conversation_name_from_crm_used_by_agent_not_agents_own_name() -> None:
+    u = make_call([("agent", "thank you for calling this is dan"), ("customer", "hi"), ("agent", "ok ms tan let me check"),
+                   ("agent", "dan here again")], customer_name="Tan Mei Ling")
+    hits = CustomerName().detect(_ctx(u, cues=[(0, "cue.self_intro", "agent", 20, 27)]))
+    assert _turns(hits, "uses_customer_name") == [2]
+    assert hits.loc[hits["behaviour"] == "uses_customer_name", "evidence"].tolist() == ["tan"]
+
+
+def test_conversation_name_stated_by_customer_counts_only_after_it_is_said() -> None:
+    u = make_call([("agent", "ramon is it"), ("customer", "yes my name is ramon"), ("agent", "thanks ramon")])
+    hits = CustomerName().detect(_ctx(u, hits=[(1, "customer_name_stated", "customer", 4, 14)]))
+    assert _turns(hits, "uses_customer_name") == [2]
+    stated = hits[hits["behaviour"] == "customer_name_stated"]
+    assert stated["evidence"].tolist() == ["my name is ramon"]
+
+
+def test_conversation_name_stated_without_a_name_after_it_is_dropped() -> None:
+    u = make_call([("customer", "this is about my bill"), ("agent", "ok")])
+    hits = CustomerName().detect(_ctx(u, hits=[(0, "customer_name_stated", "customer", 0, 7)]))
+    assert hits.empty
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [("i hope so", False), ("i hope you are well", False), ("thank you hope", True),
+     ("hope, how can i help", True), ("sige po ma'am hope", True)],
+)
+def test_conversation_name_that_is_a_common_word_needs_addressing(text: str, found: bool) -> None:
+    u = make_call([("customer", "hello"), ("agent", text)], customer_name="Hope Santos")
+    cues = [(1, "cue.address", "agent", text.index("ma'am"), text.index("ma'am") + 5)] if "ma'am" in text else []
+    hits = CustomerName().detect(_ctx(u, cues=cues))
+    assert (_turns(hits, "uses_customer_name") == [1]) is found
