@@ -12,6 +12,7 @@ Used by the CLI: ``csqa scorecard check FILE`` calls :func:`check_scorecard`, an
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -31,7 +32,7 @@ from csqa.types import PathLike
 
 __all__ = [
     "APPLIES_WHEN", "DETECTOR_PARAMS", "SHIPPED", "Scorecard", "ScorecardItem",
-    "check_scorecard", "show_scorecard",
+    "check_scorecard", "known_detectors", "show_scorecard",
 ]
 
 #: Named applicability conditions (any behaviour id is also a condition: "it was found").
@@ -44,7 +45,8 @@ APPLIES_WHEN: dict[str, str] = {
     "agent_said_dont_know": "the agent said it did not know something",
 }
 #: Timing detectors whose parameters a scorecard may set, with the documented defaults.
-#: The detector classes own the defaults; these are for messages and documentation only.
+#: The detector classes own the defaults; these are for messages and documentation only
+#: (:func:`known_detectors` adds every registered conversation rule).
 DETECTOR_PARAMS: dict[str, dict[str, float]] = {
     "csqa.dead_air.v1": {"threshold_s": 10.0},
     "csqa.interruption.v1": {"min_overlap_s": 0.3},
@@ -175,7 +177,7 @@ class Scorecard:
     description: str = ""
     min_confidence: float = _DEFAULT_MIN_CONFIDENCE
     lexicon_paths: tuple[Path, ...] = ()
-    detectors: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
+    detectors: tuple[tuple[str, tuple[tuple[str, float | int], ...]], ...] = ()
     source: Path | None = field(default=None, compare=False)
 
     # -- construction ---------------------------------------------------------------------
@@ -301,7 +303,6 @@ class Scorecard:
                     params[key] = value
         return params
 
-    @property
     def fingerprint(self) -> str:
         """sha256 of the canonical TOML text (for run provenance)."""
         return hashlib.sha256(self.to_toml().encode("utf-8")).hexdigest()
@@ -520,23 +521,41 @@ def _lexicons(extra: Any, where: str, base_dir: Path, probs: list[str]) -> tuple
     return tuple(out)
 
 
+def known_detectors() -> dict[str, dict[str, float]]:
+    """Detectors a scorecard may configure, with their numeric parameters and defaults.
+
+    :data:`DETECTOR_PARAMS`, plus every registered conversation rule's numeric dataclass
+    fields when the detection package is importable.
+    """
+    known = {k: dict(v) for k, v in DETECTOR_PARAMS.items()}
+    try:
+        from csqa.detection.conversation import RULES
+    except ImportError:  # pragma: no cover - detection not installed alongside
+        return known
+    for name, cls in RULES.items():
+        if dataclasses.is_dataclass(cls):
+            known.setdefault(name, {}).update({
+                f.name: f.default for f in dataclasses.fields(cls) if _is_number(f.default)})
+    return known
+
+
 def _detectors(dets: Mapping[str, Any], where: str, probs: list[str]
                ) -> tuple[tuple[str, tuple[tuple[str, float], ...]], ...]:
-    out = []
+    out, known = [], known_detectors()
     for name, params in dets.items():
-        if name not in DETECTOR_PARAMS or not isinstance(params, Mapping):
-            probs.append(not_one_of(where, "[detectors] name", name, DETECTOR_PARAMS)
-                         if name not in DETECTOR_PARAMS else
+        if name not in known or not isinstance(params, Mapping):
+            probs.append(not_one_of(where, "[detectors] name", name, known)
+                         if name not in known else
                          f'{where}: [detectors."{name}"] must be a table.')
             continue
         at, good = f'[detectors."{name}"]', []
         for k, v in params.items():
-            if k not in DETECTOR_PARAMS[name]:
-                probs.append(not_one_of(where, f"{at} parameter", k, DETECTOR_PARAMS[name]))
+            if k not in known[name]:
+                probs.append(not_one_of(where, f"{at} parameter", k, known[name]))
             elif not _CHECKS["threshold_s"][0](v):
                 probs.append(_bad(where, at, k, v, _CHECKS["threshold_s"][1]))
             else:
-                good.append((k, float(v)))
+                good.append((k, v))
         out.append((name, tuple(good)))
     return tuple(out)
 
