@@ -209,6 +209,12 @@ def _blank(values: pd.Series) -> np.ndarray:
     return (values.str.strip() == "").fillna(False).to_numpy(dtype=bool)
 
 
+@functools.lru_cache(maxsize=4096)
+def _unknown_speaker(value: object) -> str:
+    return (f"speaker {quote(value)} is not one of the known speaker words"
+            f"{did_you_mean(str(value).strip().lower(), list(speaker_words()))}")
+
+
 # ---------------------------------------------------------------------------- validation
 class _Verdicts:
     """One reason per row: the first check that fails wins."""
@@ -286,10 +292,7 @@ def split_valid(frame: pd.DataFrame, *, source: str) -> tuple[pd.DataFrame, pd.D
     codes, uniques = pd.factorize(speaker)
     roles_of_unique = np.array([speaker_role(u) for u in uniques] + [None], dtype=object)
     role = roles_of_unique[codes]  # code -1 (null) picks the trailing None
-    words = list(speaker_words())
-    v.flag(pd.isna(role), "unknown_speaker",
-           lambda i: f"speaker {quote(raw['speaker'][i])} is not one of the known speaker words"
-                     f"{did_you_mean(str(raw['speaker'][i]).strip().lower(), words)}")
+    v.flag(pd.isna(role), "unknown_speaker", lambda i: _unknown_speaker(raw["speaker"][i]))
 
     turn = np.full(n, np.nan)
     if "turn" in frame:
@@ -334,10 +337,12 @@ def _rejects(v: _Verdicts, files: np.ndarray, lines: np.ndarray,
              call_id: pd.Series) -> pd.DataFrame:
     bad = ~v.ok
     ids = call_id.to_numpy(dtype=object, na_value=None)[bad]
-    return rejects_frame({"input_file": f, "input_line": ln, "call_id": c, "reason_code": code,
-                          "reason": r}
-                         for f, ln, c, code, r in zip(files[bad], lines[bad], ids, v.code[bad],
-                                                      v.reason[bad]))
+    frame = pd.DataFrame({"input_file": pd.Series(files[bad], dtype="str"),
+                          "input_line": pd.Series(lines[bad], dtype="int64"),
+                          "call_id": pd.Series(ids, dtype=object),
+                          "reason_code": pd.Series(v.code[bad], dtype="str"),
+                          "reason": pd.Series(v.reason[bad], dtype="str")})
+    return frame if len(frame) else empty_rejects()
 
 
 def _canonical(frame: pd.DataFrame, ok: np.ndarray, call_id: pd.Series, turn: np.ndarray,

@@ -10,10 +10,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from csqa.errors import InputError
@@ -270,13 +272,19 @@ def read_csv(path: str, *, sep: str = ",") -> Raw:
     try:
         header = pd.read_csv(io.StringIO(text), sep=sep, nrows=0).columns
         na = {c: ([""] if c in _TEXT_COLUMNS else _NA_WORDS) for c in header}
-        frame = pd.read_csv(io.StringIO(text), sep=sep, keep_default_na=False, na_values=na,
-                            dtype={c: "str" for c in _TEXT_COLUMNS if c in header})
+        with warnings.catch_warnings():  # more fields than the header: an error, not data loss
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), sep=sep, keep_default_na=False, na_values=na,
+                                dtype={c: "str" for c in _TEXT_COLUMNS if c in header},
+                                index_col=False)
+    except pd.errors.ParserWarning as exc:
+        raise _fail(path, f"cannot parse as {'TSV' if sep == chr(9) else 'CSV'}: line 2 has more "
+                          "fields than the header") from exc
     except (pd.errors.ParserError, ValueError) as exc:
         raise _fail(path, f"cannot parse as {'TSV' if sep == chr(9) else 'CSV'}: "
                           f"{str(exc).strip()}") from exc
-    frame["input_file"] = pd.Series([path] * len(frame), dtype="str")
-    frame["input_line"] = pd.RangeIndex(1, len(frame) + 1)
+    frame["input_file"] = path
+    frame["input_line"] = np.arange(1, len(frame) + 1, dtype="int64")
     return Raw(frame, rejects_frame([]))
 
 
@@ -300,6 +308,6 @@ def read_parquet(path: str) -> Raw:
     except Exception as exc:  # pyarrow raises several unrelated types
         raise _fail(path, f"cannot read as Parquet: {exc}") from exc
     frame = frame.reset_index(drop=True)
-    frame["input_file"] = pd.Series([path] * len(frame), dtype="str")
-    frame["input_line"] = pd.RangeIndex(1, len(frame) + 1)
+    frame["input_file"] = path
+    frame["input_line"] = np.arange(1, len(frame) + 1, dtype="int64")
     return Raw(frame, rejects_frame([]))
