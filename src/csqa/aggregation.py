@@ -153,12 +153,14 @@ def add_period(calls: pd.DataFrame, period: str = "week", *, date_column: str = 
     if date_column not in calls.columns:
         raise InputError(f'calls: grouping by {period} needs a "{date_column}" column; columns: '
                          f"{', '.join(map(str, calls.columns))}")
-    d = pd.to_datetime(calls[date_column], errors="coerce")
+    d = calls[date_column]
+    if not pd.api.types.is_datetime64_any_dtype(d):
+        d = pd.to_datetime(d, errors="coerce", format="mixed")
     if getattr(d.dt, "tz", None) is not None:
         d = d.dt.tz_localize(None)
     d = d.dt.normalize()
     if period == "week":
-        d = d - pd.to_timedelta(d.dt.weekday, unit="D")
+        d = d - pd.to_timedelta(d.dt.day_of_week, unit="D")
     elif period == "month":
         d = d.dt.to_period("M").dt.start_time
     return calls.assign(**{period: d})
@@ -302,7 +304,8 @@ def flag_tests(
 def aggregate(
     calls: pd.DataFrame, scorecard: Scorecard | PathLike | None = None, *,
     by: Sequence[str] = ("agent_id",), pool_by: Sequence[str] = (),
-    min_calls_for_flags: int = 10, alpha: float = 0.05, correction: str = "fdr_bh",
+    min_calls_for_flags: int = 10, min_calls_for_rank: int = 5, alpha: float = 0.05,
+    correction: str = "fdr_bh",
 ) -> pd.DataFrame:
     """Aggregate per-call scores into one row per group (the public ``result.agents``).
 
@@ -324,6 +327,8 @@ def aggregate(
         their own team). Default: one pool of everything passed in.
     min_calls_for_flags : int, default 10
         A group is tested for a behaviour only with at least this many applicable calls.
+    min_calls_for_rank : int, default 5
+        Groups with fewer scored calls get an adjusted score but no rank or percentile.
     alpha : float, default 0.05
         Flag when the corrected p-value is at most ``alpha``.
     correction : {"fdr_bh", "holm", "none"}, default "fdr_bh"
@@ -336,8 +341,9 @@ def aggregate(
         ``score_mean``, ``score_sd``, ``score_ci_low``, ``score_ci_high`` (95% t-interval,
         clipped to 0-100; NaN with fewer than 2 scored calls), ``score_adjusted``,
         ``score_reliability`` (the weight n/(n + sigma2/tau2) on the group's own mean),
-        ``rank`` (1 = best adjusted score, within the pool; ties share the best rank),
-        ``percentile`` (share of ranked groups at or below), ``auto_fail_rate``, then per
+        ``rank`` (1 = best adjusted score, within the pool, among groups with at least
+        ``min_calls_for_rank`` scored calls; ties share the best rank), ``percentile`` (share
+        of ranked groups whose adjusted score is at or below this one), ``auto_fail_rate``, then per
         behaviour ``rate_<id>``, ``rate_<id>_ci_low``, ``rate_<id>_ci_high`` (Wilson 95%),
         ``n_<id>_applicable`` and ``flag_<id>`` (False when not tested). The unattributed
         row has no adjusted score, rank, percentile or flags.
@@ -360,9 +366,10 @@ def aggregate(
         res = shrink(s["n_scored"].to_numpy()[ix], s["score_mean"].to_numpy()[ix],
                      s["_ss"].to_numpy()[ix])
         adjusted[ix], reliability[ix] = res["adjusted"], res["reliability"]
-        adj = pd.Series(adjusted[ix], index=ix)
-        rank.loc[ix] = adj.rank(ascending=False, method="min").astype("Int64")
-        pct[ix] = (adj.rank(method="max", pct=True) * 100).to_numpy()
+        ranked = ix[s["n_scored"].to_numpy()[ix] >= min_calls_for_rank]
+        adj = pd.Series(adjusted[ranked], index=ranked)
+        rank.loc[ranked] = adj.rank(ascending=False, method="min").astype("Int64")
+        pct[ranked] = (adj.rank(method="max", pct=True) * 100).to_numpy()
     s.insert(s.columns.get_loc("score_ci_high") + 1, "score_adjusted", adjusted)
     s.insert(s.columns.get_loc("score_adjusted") + 1, "score_reliability", reliability)
     s.insert(s.columns.get_loc("score_reliability") + 1, "rank", rank)
