@@ -195,18 +195,18 @@ def _as_number(series: pd.Series) -> np.ndarray:
     if pd.api.types.is_bool_dtype(series.dtype):
         return np.full(len(series), np.nan)
     if pd.api.types.is_numeric_dtype(series.dtype):
-        return series.to_numpy(dtype="float64", na_value=np.nan)
+        return np.asarray(series.to_numpy(dtype="float64", na_value=np.nan))
     if series.dtype == object:
         series = series.map(lambda v: np.nan if isinstance(v, (bool, list, dict)) else v)
     try:
         numbers = pd.to_numeric(series, errors="coerce")
     except (TypeError, ValueError):
         numbers = pd.to_numeric(series.astype("str"), errors="coerce")
-    return numbers.to_numpy(dtype="float64", na_value=np.nan)
+    return np.asarray(numbers.to_numpy(dtype="float64", na_value=np.nan))
 
 
 def _blank(values: pd.Series) -> np.ndarray:
-    return (values.str.strip() == "").fillna(False).to_numpy(dtype=bool)
+    return np.asarray((values.str.strip() == "").fillna(False).to_numpy(dtype=bool))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -225,12 +225,19 @@ class _Verdicts:
 
     @property
     def ok(self) -> np.ndarray:
-        return pd.isna(self.code)
+        return np.asarray(pd.isna(self.code))
 
-    def flag(self, mask: np.ndarray, code: str, reason: Callable[[int], str]) -> None:
+    def flag(self, mask: np.ndarray, code: str, reason: str | Callable[[int], str],
+             values: np.ndarray | None = None) -> None:
+        """Reject the rows of ``mask`` not rejected yet; ``reason`` is a function of the row
+        position or a template whose ``{}`` is the row's quoted value in ``values``."""
         rows = np.flatnonzero(mask & self.ok)
         self.code[rows] = code
-        self.reason[rows] = [reason(int(i)) for i in rows]  # only the rejected rows
+        if isinstance(reason, str):  # the words are built for the rejected rows only
+            self.reason[rows] = [reason.format(quote(values[i]) if values is not None else "")
+                                 for i in rows]
+        else:
+            self.reason[rows] = [reason(int(i)) for i in rows]
 
 
 def split_valid(frame: pd.DataFrame, *, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -281,13 +288,11 @@ def split_valid(frame: pd.DataFrame, *, source: str) -> tuple[pd.DataFrame, pd.D
     for name, values, bad in (("call_id", call_id, call_bad), ("speaker", speaker, speaker_bad),
                               ("text", text, text_bad)):
         null = frame[name].isna().to_numpy() & ~bad
-        v.flag(null, "missing_value", lambda i, name=name: f"{name} is missing")
+        v.flag(null, "missing_value", f"{name} is missing")
         if name != "text":
-            v.flag(_blank(values), "missing_value",
-                   lambda i, name=name, vals=raw[name]: f"{name} {quote(vals[i])} is blank")
-        v.flag(bad, "bad_type",
-               lambda i, name=name, vals=raw[name]: f"{name} {quote(vals[i])} is not a string")
-    v.flag(_blank(text), "empty_text", lambda i: f"text {quote(raw['text'][i])} is empty")
+            v.flag(_blank(values), "missing_value", f"{name} {{}} is blank", raw[name])
+        v.flag(bad, "bad_type", f"{name} {{}} is not a string", raw[name])
+    v.flag(_blank(text), "empty_text", "text {} is empty", raw["text"])
 
     codes, uniques = pd.factorize(speaker)
     roles_of_unique = np.array([speaker_role(u) for u in uniques] + [None], dtype=object)
@@ -300,15 +305,15 @@ def split_valid(frame: pd.DataFrame, *, source: str) -> tuple[pd.DataFrame, pd.D
         turn = _as_number(turn_raw)
         whole = np.isfinite(turn) & (turn == np.floor(turn)) & (turn >= 0)
         v.flag(turn_raw.notna().to_numpy() & ~whole, "bad_type",
-               lambda i: f"turn {quote(turn_raw.iat[i])} is not a whole number from 0")
-    times = {}
+               "turn {} is not a whole number from 0", turn_raw.to_numpy(object))
+    times: dict[str, np.ndarray] = {}
     for name in ("start", "end"):
         times[name] = np.full(n, np.nan)
         if name in frame:
             col = frame[name]
             times[name] = _as_number(col)
             v.flag(col.notna().to_numpy() & ~np.isfinite(times[name]), "bad_type",
-                   lambda i, col=col, name=name: f"{name} {quote(col.iat[i])} is not a number of seconds")
+                   f"{name} {{}} is not a number of seconds", col.to_numpy(object))
     start, end = times["start"], times["end"]
     with np.errstate(invalid="ignore"):
         v.flag(end < start, "bad_type", lambda i: f"end {end[i]:g} is before start {start[i]:g}")

@@ -7,6 +7,7 @@ chosen by extension and, for ``.json``, by content (see :data:`FORMATS`).
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -52,7 +53,7 @@ _READERS: Mapping[str, Callable[[str], Raw]] = {
     "jsonl": tabular.read_jsonl, "json": tabular.read_json, "csv": tabular.read_csv,
     "tsv": tabular.read_tsv, "parquet": tabular.read_parquet, "text": text.read_text,
     "vtt": captions.read_vtt, "srt": captions.read_srt,
-    **{name: (lambda path, name=name: vendors.read_vendor(path, name)) for name in vendors.VENDORS},
+    **{name: functools.partial(vendors.read_vendor, vendor=name) for name in vendors.VENDORS},
 }
 # The unit ``input_line`` counts, by file extension, for messages.
 _UNITS = {".csv": "row", ".tsv": "row", ".parquet": "row", ".pq": "row", ".json": "entry",
@@ -75,7 +76,7 @@ class ReadResult:
     rejects: pd.DataFrame
 
 
-class _Rejects(pd.DataFrame):
+class _Rejects(pd.DataFrame):  # type: ignore[misc]
     """The rejects frame as stored in ``df.attrs["rejects"]``.
 
     pandas deep-copies ``attrs`` after every operation and compares them with ``==`` in
@@ -88,17 +89,17 @@ class _Rejects(pd.DataFrame):
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> _Rejects:
         return self
 
-    def __eq__(self, other: object) -> Any:  # type: ignore[override]
+    def __eq__(self, other: object) -> Any:
         if isinstance(other, _Rejects):
             return self is other
         return super().__eq__(other)
 
-    def __ne__(self, other: object) -> Any:  # type: ignore[override]
+    def __ne__(self, other: object) -> Any:
         if isinstance(other, _Rejects):
             return self is not other
         return super().__ne__(other)
 
-    __hash__ = object.__hash__  # type: ignore[assignment]
+    __hash__ = object.__hash__
 
 
 def sniff_format(path: PathLike) -> str:

@@ -60,7 +60,7 @@ def _decode(path: str) -> list[tuple[int, str | None]]:
         except UnicodeDecodeError:
             lines.append((number, None))
     if lines and lines[0][1] is not None:
-        lines[0] = (1, lines[0][1].lstrip("\ufeff"))  # type: ignore[union-attr]
+        lines[0] = (1, lines[0][1].lstrip("\ufeff"))
     return lines
 
 

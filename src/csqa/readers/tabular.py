@@ -79,7 +79,8 @@ def expand_record(record: object, path: str, line: int, rows: list[dict[str, Any
                         "call_id": None if call_id is None else str(call_id), "reason": reason})
 
     if not isinstance(record, dict):
-        kind = {list: "an array", str: "a string"}.get(type(record), "a " + type(record).__name__)
+        kind = ("an array" if isinstance(record, list) else "a string" if isinstance(record, str)
+                else "a " + type(record).__name__)
         reject("bad_record", f"record is {kind}, not a JSON object")
         return 1
     if not is_call_object(record):
@@ -200,8 +201,9 @@ def records_of(doc: Any) -> list[Any] | None:
         if is_call_object(doc):
             return [doc]
         for key in LIST_KEYS:
-            if isinstance(doc.get(key), list):
-                return doc[key]
+            found = doc.get(key)
+            if isinstance(found, list):
+                return found
     return None
 
 
