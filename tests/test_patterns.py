@@ -74,3 +74,22 @@ def test_matching_agrees_with_spacy_matcher_on_token_patterns() -> None:
         theirs = sorted((int(nlp.vocab.strings[m]), s, e) for m, s, e in spacy_matcher(doc))
         mine = sorted(ours([t.lower_ for t in doc]))
         assert mine == theirs, text
+
+
+def test_lexical_veto_cancels_overlapping_match_only(tmp_path) -> None:
+    from csqa.detection.lexical import LexicalDetector
+    from csqa.lexicon import load_lexicon
+
+    (tmp_path / "mine.jsonl").write_text(
+        '{"id": "x.apology.sorry", "label": "apology", "pattern": "sorry"}\n'
+        '{"id": "x.not.apology.repeat", "label": "not.apology", "pattern": "sorry (can|could) you repeat"}\n',
+        encoding="utf-8",
+    )
+    detector = LexicalDetector(load_lexicon([tmp_path / "mine.jsonl"]))
+
+    def apology(text: str) -> bool:
+        return any(m.rule.label == "apology" for m in detector.match_text(text, "agent"))
+
+    assert not apology("sorry could you repeat")
+    assert apology("sorry about the delay")
+    assert apology("sorry could you repeat, and sorry for the wait")

@@ -10,8 +10,7 @@ it is ``mixed``. Utterances with no counted word ("okay", "4471") take their cal
 from __future__ import annotations
 
 import tomllib
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
 
@@ -38,23 +37,27 @@ def word_languages() -> dict[str, str]:
     return {w: langs.pop() for w, langs in owners.items() if len(langs) == 1}
 
 
-def tag_counts(counts: Counter[str]) -> str | None:
+def tag_counts(counts: Mapping[str, int]) -> str | None:
     """Return the tag for per-language word counts, or None when nothing was counted."""
-    if not counts:
+    ranked = sorted(((n, lang) for lang, n in counts.items() if n), reverse=True)
+    if not ranked:
         return None
-    ranked = counts.most_common()
-    total = sum(counts.values())
+    total = sum(n for n, _ in ranked)
     if len(ranked) > 1:
-        second = ranked[1][1]
+        second = ranked[1][0]
         if second / total >= MIXED_SHARE and (second >= 2 or total <= 6):
             return "mixed"
-    return ranked[0][0]
+    return ranked[0][1]
 
 
-def count_words(forms: Iterable[str]) -> Counter[str]:
+def count_words(forms: Iterable[str]) -> dict[str, int]:
     """Count the words of each language among normal forms."""
     table = word_languages()
-    return Counter(lang for lang in map(table.get, forms) if lang is not None)
+    counts = {"en": 0, "ms": 0, "tl": 0}
+    for lang in map(table.get, forms):
+        if lang is not None:
+            counts[lang] += 1
+    return counts
 
 
 def tag_utterance(forms: Iterable[str]) -> str | None:
@@ -62,7 +65,7 @@ def tag_utterance(forms: Iterable[str]) -> str | None:
     return tag_counts(count_words(forms))
 
 
-def fill_tags(call_ids: pd.Series, tags: pd.Series, counts: list[Counter[str]]) -> tuple[pd.Series, pd.Series]:
+def fill_tags(call_ids: pd.Series, tags: pd.Series, counts: list[Mapping[str, int]]) -> tuple[pd.Series, pd.Series]:
     """Fill untagged utterances with their call's tag and return (utterance tags, call tags).
 
     Parameters
@@ -71,7 +74,7 @@ def fill_tags(call_ids: pd.Series, tags: pd.Series, counts: list[Counter[str]]) 
         The call of each utterance.
     tags : Series
         Per-utterance tags, None where no function word was found.
-    counts : list of Counter
+    counts : list of mapping
         Per-utterance language word counts (summed for the call's tag).
 
     Returns
@@ -80,10 +83,7 @@ def fill_tags(call_ids: pd.Series, tags: pd.Series, counts: list[Counter[str]]) 
         Utterance tags aligned with ``tags``; call tags indexed by call_id (``en`` when a
         call has no counted word at all).
     """
-    per_call: dict[str, Counter[str]] = {}
-    for cid, cnt in zip(call_ids, counts):
-        per_call.setdefault(cid, Counter()).update(cnt)
-    call_tags = pd.Series({cid: (tag_counts(c) or "en") for cid, c in per_call.items()}, dtype=object)
+    per_call = pd.DataFrame(list(counts), columns=["en", "ms", "tl"]).groupby(call_ids.to_numpy(), sort=False).sum()
+    call_tags = pd.Series([tag_counts(row) or "en" for row in per_call.to_dict("records")], index=per_call.index, dtype=object)
     filled = tags.where(tags.notna(), call_ids.map(call_tags))
     return filled, call_tags
-

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import spacy
+from spacy.attrs import IDX, ORTH
 from spacy.tokenizer import Tokenizer
 
 _APOSTROPHES = str.maketrans("", "", "'’‘`")
+_ATTRS = [ORTH, IDX]
 
 
 @lru_cache(maxsize=1)
@@ -41,15 +43,18 @@ class Tokens:
         Character offsets of each word token in the original text.
     boundary_before : list of bool
         True where punctuation stood between this word and the previous one.
-    upper : list of bool
-        True where the original word was written in capitals and is at least two letters long.
+    n_upper : int
+        Words written in capitals (two letters or more).
+    lang_counts : dict
+        Function words per language (``en``, ``ms``, ``tl``), for the language tag.
     """
 
     forms: list[str]
     starts: list[int]
     ends: list[int]
     boundary_before: list[bool]
-    upper: list[bool]
+    n_upper: int
+    lang_counts: dict[str, int]
 
 
 def tokenize(text: str) -> Tokens:
@@ -57,26 +62,52 @@ def tokenize(text: str) -> Tokens:
     return tokens_from_doc(tokenizer()(text))
 
 
+# What csqa needs to know about a vocabulary entry, computed once per distinct token text:
+# (normal form, is punctuation, written in capitals, length, language of the function word).
+_Lexeme = tuple[str, bool, bool, int, "str | None"]
+_LEXEMES: dict[int, _Lexeme] = {}
+
+
+def _describe(orth: int, vocab: spacy.vocab.Vocab) -> _Lexeme:
+    from csqa.language import word_languages
+
+    text = vocab.strings[orth]
+    form = text.lower().translate(_APOSTROPHES)
+    lex = (form, vocab[orth].is_punct, len(text) > 1 and text.isupper(), len(text), word_languages().get(form))
+    _LEXEMES[orth] = lex
+    return lex
+
+
 def tokens_from_doc(doc: spacy.tokens.Doc) -> Tokens:
-    """Build :class:`Tokens` from a spaCy ``Doc`` made by :func:`tokenizer`."""
+    """Build :class:`Tokens` from a spaCy ``Doc`` made by :func:`tokenizer`.
+
+    Token attributes are read as arrays and looked up in a per-process table keyed by the
+    token's text, so the per-token Python work is one dictionary lookup.
+    """
+    array = doc.to_array(_ATTRS)
     forms: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     boundary: list[bool] = []
-    upper: list[bool] = []
+    n_upper = 0
+    counts = {"en": 0, "ms": 0, "tl": 0}
     pending_boundary = False
-    for tok in doc:
-        if tok.is_punct:
+    lexemes = _LEXEMES
+    for orth, idx in array.tolist():
+        lex = lexemes.get(orth) or _describe(orth, doc.vocab)
+        if lex[1]:
             pending_boundary = True
             continue
-        text = tok.text
-        forms.append(text.lower().translate(_APOSTROPHES))
-        starts.append(tok.idx)
-        ends.append(tok.idx + len(text))
+        forms.append(lex[0])
+        starts.append(idx)
+        ends.append(idx + lex[3])
         boundary.append(pending_boundary)
-        upper.append(len(text) > 1 and text.isupper())
         pending_boundary = False
-    return Tokens(forms, starts, ends, boundary, upper)
+        if lex[2]:
+            n_upper += 1
+        if lex[4] is not None:
+            counts[lex[4]] += 1
+    return Tokens(forms, starts, ends, boundary, n_upper, counts)
 
 
 def phrase_forms(phrase: str) -> tuple[str, ...]:

@@ -6,7 +6,6 @@ once, guards) and then the conversation rules in order. It never changes its inp
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ import pandas as pd
 from csqa.detection.base import CUE_COLUMNS, CallContext, hits_frame
 from csqa.detection.conversation import RULES, build_rules
 from csqa.detection.lexical import LexicalDetector
-from csqa.language import count_words, fill_tags, tag_counts
+from csqa.language import fill_tags, tag_counts
 from csqa.lexicon import Lexicon, load_lexicon
 from csqa.nlp import tokens_from_doc, tokenizer
 
@@ -89,7 +88,7 @@ def detect(
     n_words: list[int] = []
     n_upper: list[int] = []
     tags: list[str | None] = []
-    counts: list[Counter[str]] = []
+    counts: list[dict[str, int]] = []
     texts = u["text"].tolist()
     speakers = u["speaker"].tolist()
     calls = u["call_id"].tolist()
@@ -97,10 +96,9 @@ def detect(
     for i, doc in enumerate(tokenizer().pipe(texts, batch_size=2000)):
         tokens = tokens_from_doc(doc)
         n_words.append(len(tokens.forms))
-        n_upper.append(sum(tokens.upper))
-        cnt = count_words(tokens.forms)
-        counts.append(cnt)
-        tags.append(tag_counts(cnt))
+        n_upper.append(tokens.n_upper)
+        counts.append(tokens.lang_counts)
+        tags.append(tag_counts(tokens.lang_counts))
         for m in detector.match_tokens(tokens, speakers[i]):
             rule = m.rule
             if rule.label.startswith("cue."):

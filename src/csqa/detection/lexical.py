@@ -52,7 +52,7 @@ class LexicalDetector:
         self.boundaries = self.lexicon.sets.get("boundary", frozenset())
         self._speaker = {
             r.label: (BEHAVIOURS[r.label].speaker if r.label in BEHAVIOURS else "any") for r in self.rules
-        }
+        }  # cues and vetoes: any speaker
 
     def match_tokens(self, tokens: Tokens, speaker: str) -> list[Match]:
         """All guarded matches in one tokenised utterance said by ``speaker``, best per label."""
@@ -60,9 +60,13 @@ class LexicalDetector:
         if not raw:
             return []
         reported_ends = [end for idx, _, end in raw if self.rules[idx].label == "cue.reported"]
+        vetoes = [(self.rules[idx].label[4:], start, end) for idx, start, end in raw if self.rules[idx].label.startswith("not.")]
         best: dict[str, Match] = {}
         for idx, start, end in raw:
             rule = self.rules[idx]
+            if rule.label.startswith("not.") or (vetoes and any(
+                    label == rule.label and s < end and start < e for label, s, e in vetoes)):
+                continue
             who = self._speaker[rule.label]
             if who != "any" and who != speaker:
                 continue
