@@ -283,8 +283,7 @@ def split_valid(frame: pd.DataFrame, *, source: str) -> tuple[pd.DataFrame, pd.D
     call_id, call_bad = _as_text(frame["call_id"])
     speaker, speaker_bad = _as_text(frame["speaker"])
     text, text_bad = _as_text(frame["text"])
-    raw = {"call_id": frame["call_id"].to_numpy(object), "speaker": frame["speaker"].to_numpy(object),
-           "text": frame["text"].to_numpy(object)}
+    raw = {name: frame[name].to_numpy(object) for name in REQUIRED_COLUMNS}
     for name, values, bad in (("call_id", call_id, call_bad), ("speaker", speaker, speaker_bad),
                               ("text", text, text_bad)):
         null = frame[name].isna().to_numpy() & ~bad
@@ -323,7 +322,8 @@ def split_valid(frame: pd.DataFrame, *, source: str) -> tuple[pd.DataFrame, pd.D
     keys = pd.DataFrame({"call_id": call_id.where(ok), "turn": np.where(ok, turn, np.nan)})
     numbered = keys["turn"].notna().groupby(keys["call_id"]).transform("any").fillna(False)
     v.flag(ok & numbered.to_numpy(dtype=bool) & np.isnan(turn), "missing_value",
-           lambda i: f"turn is missing while other turns of call {quote(call_id.iat[i])} are numbered")
+           lambda i: f"turn is missing while other turns of call {quote(call_id.iat[i])} "
+                     "are numbered")
     ok = v.ok
     keyed = keys[ok & ~np.isnan(turn)].assign(line=lines[ok & ~np.isnan(turn)])
     dup = np.zeros(n, dtype=bool)

@@ -169,7 +169,8 @@ def _by_time(frame: pd.DataFrame, calls: set[str]) -> pd.DataFrame:
     position = np.arange(len(frame), dtype="float64")
     rank = pd.factorize(frame["call_id"])[0]
     merged = frame["call_id"].isin(calls).to_numpy()
-    start = pd.to_numeric(frame["start"], errors="coerce").to_numpy(dtype="float64", na_value=np.inf)
+    start = pd.to_numeric(frame["start"], errors="coerce").to_numpy(dtype="float64",
+                                                                  na_value=np.inf)
     key = np.where(merged, start, position)
     return frame.iloc[np.lexsort((position, key, rank))].reset_index(drop=True)
 

@@ -34,7 +34,7 @@ class Labelled(NamedTuple):
 
 
 def parse_time(value: str) -> float:
-    """Turn ``hh:mm:ss.ttt``, ``mm:ss.ttt`` or ``mm:ss`` (``,`` or ``.``) into seconds; NaN if not."""
+    """Turn ``hh:mm:ss.ttt``, ``mm:ss.ttt`` or ``mm:ss`` (``,`` or ``.``) into seconds, else NaN."""
     match = re.fullmatch(r"\s*(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?\s*", value)
     if not match:
         return float("nan")
@@ -89,7 +89,8 @@ def read_text(path: str) -> Raw:
             line = raw.decode("utf-8").rstrip("\r")
         except UnicodeDecodeError as exc:
             reject(number, "bad_encoding",
-                   f"line is not valid UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}")
+                   f"line is not valid UTF-8: byte 0x{raw[exc.start]:02x} at column "
+                   f"{exc.start + 1}")
             continue
         if number == 1:
             line = line.lstrip("\ufeff")

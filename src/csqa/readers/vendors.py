@@ -76,7 +76,7 @@ def read_vendor(path: str, vendor: str) -> Raw:
 
 
 def parse_vendor(doc: dict[str, Any], path: str, vendor: str) -> Raw:
-    """Turn a parsed vendor document into :class:`Raw` rows (``vendor`` from :func:`sniff_vendor`)."""
+    """Turn a parsed vendor document (see :func:`sniff_vendor`) into :class:`Raw` rows."""
     rows: list[Row] = []
     rejects: list[Row] = []
     call_id = _PARSERS[vendor](doc, path, rows, rejects)
@@ -300,7 +300,8 @@ def _twilio(doc: dict[str, Any], path: str, rows: list[Row], rejects: list[Row])
     if "sentences" not in doc:
         raise InputError(f'{path}: a Twilio transcript resource without "sentences"; put the '
                          'Sentences response\'s "sentences" list in this document')
-    people = [p for p in (doc.get("channel") or {}).get("participants") or [] if isinstance(p, dict)]
+    channel = doc.get("channel") or {}
+    people = [p for p in channel.get("participants") or [] if isinstance(p, dict)]
     roles = {str(p.get("channel_participant")): p for p in people}
     entries = _entries(doc["sentences"], rejects, "sentences")
     entries.sort(key=lambda e: e[1].get("sentence_index", e[0]))
@@ -309,7 +310,8 @@ def _twilio(doc: dict[str, Any], path: str, rows: list[Row], rejects: list[Row])
         person = roles.get(channel, {})
         rows.append({"speaker": person.get("role") or f"channel {channel}",
                      "speaker_label": f"channel {channel}", "text": sentence.get("transcript"),
-                     "start": _num(sentence.get("start_time")), "end": _num(sentence.get("end_time")),
+                     "start": _num(sentence.get("start_time")),
+                     "end": _num(sentence.get("end_time")),
                      "user_id": person.get("user_id"), "input_line": number})
     if not people:
         _first_is_agent(rows, path)
