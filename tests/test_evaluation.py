@@ -9,7 +9,7 @@ import pytest
 
 from csqa.detection.base import hits_frame
 from csqa.errors import InputError
-from csqa.evaluation import evaluate_frames, split_of
+from csqa.evaluation import evaluate_frames, in_split
 
 
 def _gold() -> pd.DataFrame:
@@ -63,8 +63,11 @@ def test_evaluation_unknown_gold_label_is_an_error() -> None:
         evaluate_frames(_hits([]), gold)
 
 
-def test_evaluation_split_is_stable_and_covers_both_halves() -> None:
-    ids = [f"call-{i}" for i in range(200)]
-    splits = [split_of(i) for i in ids]
-    assert splits == [split_of(i) for i in ids]
-    assert 60 < splits.count("dev") < 140
+def test_evaluation_split_alternates_sorted_calls_so_halves_are_balanced() -> None:
+    ids = pd.Series([f"{lang}-{i:04d}" for lang in ("en", "ms", "tl") for i in range(1, 11)] * 3)
+    dev, test = in_split(ids, "dev"), in_split(ids, "test")
+    assert (dev ^ test).all()
+    assert ids[dev].str[:2].value_counts().tolist() == [15, 15, 15]
+    assert in_split(ids, "all").all()
+    with pytest.raises(InputError, match="split"):
+        in_split(ids, "train")

@@ -13,7 +13,6 @@ reported, including those with no support, so a gap shows as a row of zeros, not
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 
 import numpy as np
@@ -27,18 +26,19 @@ SPLITS = ("all", "dev", "test")
 METRIC_COLUMNS = ["level", "behaviour", "lang", "support", "predicted", "tp", "fp", "fn", "precision", "recall", "f1"]
 
 
-def split_of(call_id: str) -> str:
-    """The evaluation split of a call: ``dev`` or ``test``, stable across runs (hash of its id)."""
-    return "dev" if int(hashlib.md5(str(call_id).encode()).hexdigest()[:8], 16) % 2 == 0 else "test"
-
-
 def in_split(call_ids: pd.Series, split: str) -> pd.Series:
-    """Boolean mask of rows whose call belongs to ``split`` (all, dev or test)."""
+    """Boolean mask of rows whose call belongs to ``split`` (``all``, ``dev`` or ``test``).
+
+    The gold calls are sorted by id and alternate: 1st, 3rd, ... are ``dev``; 2nd, 4th, ...
+    are ``test``. Sample ids carry their language (``en-0001``), so both halves get the same
+    mix of languages; the split is stable as long as the gold set is.
+    """
     if split not in SPLITS:
         raise InputError(f'split "{split}" is not one of: {", ".join(SPLITS)}')
     if split == "all":
         return pd.Series(True, index=call_ids.index)
-    return call_ids.map(split_of).eq(split)
+    order = {cid: i for i, cid in enumerate(sorted(set(call_ids)))}
+    return call_ids.map(order).mod(2).eq(0 if split == "dev" else 1)
 
 
 def gold_labels(gold: pd.DataFrame) -> pd.DataFrame:
@@ -118,7 +118,7 @@ def evaluate(result: object, gold: pd.DataFrame | PathLike, *, level: str = "bot
         Gold utterance table or JSONL file(s) with ``labels``.
     level : {"turn", "call", "both"}
     split : {"all", "dev", "test"}
-        Only the gold calls of this split (see :func:`split_of`).
+        Only the gold calls of this split (see :func:`in_split`).
 
     Returns
     -------
