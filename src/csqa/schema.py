@@ -101,12 +101,30 @@ def speaker_role(label: object) -> str | None:
 
 # ---------------------------------------------------------------------------- empty tables
 def empty_rejects() -> pd.DataFrame:
-    """Return an empty rejects table with ``types.REJECT_COLUMNS`` and their dtypes."""
+    """Return an empty rejects table.
+
+    Returns
+    -------
+    DataFrame
+        No rows; columns ``types.REJECT_COLUMNS`` with their dtypes.
+    """
     return rejects_frame([])
 
 
 def rejects_frame(records: Iterable[Mapping[str, object]]) -> pd.DataFrame:
-    """Build a rejects table from dicts with the keys of ``types.REJECT_COLUMNS``."""
+    """Build a rejects table from reject records.
+
+    Parameters
+    ----------
+    records : iterable of mapping
+        Dicts with the keys of ``types.REJECT_COLUMNS``.
+
+    Returns
+    -------
+    DataFrame
+        ``input_file`` (str), ``input_line`` (int64), ``call_id`` (object, None when unknown),
+        ``reason_code`` and ``reason`` (str).
+    """
     frame = pd.DataFrame(list(records), columns=list(REJECT_COLUMNS))
     frame = frame.astype({"input_file": "str", "input_line": "int64", "call_id": "object",
                           "reason_code": "str", "reason": "str"})
@@ -115,7 +133,20 @@ def rejects_frame(records: Iterable[Mapping[str, object]]) -> pd.DataFrame:
 
 
 def empty_utterances(extra: Iterable[str] = ()) -> pd.DataFrame:
-    """Return an empty canonical utterance table (with ``extra`` columns as ``object``)."""
+    """Return an empty canonical utterance table.
+
+    Parameters
+    ----------
+    extra : iterable of str
+        Carried-through columns to include (dtype ``object``) between the canonical and the
+        source columns.
+
+    Returns
+    -------
+    DataFrame
+        No rows; the canonical columns with their dtypes, ``extra``, ``input_file``,
+        ``input_line``.
+    """
     columns = [*CANONICAL_COLUMNS, *[c for c in extra if c not in DTYPES], *SOURCE_COLUMNS]
     return pd.DataFrame({c: pd.Series(dtype=DTYPES.get(c, "object")) for c in columns})
 
@@ -143,7 +174,20 @@ def check_columns(frame: pd.DataFrame, source: str) -> None:
 
 # ---------------------------------------------------------------------------- conversions
 def quote(value: object, limit: int = 60) -> str:
-    """Word a value for a message: ``"value"``, shortened to ``limit`` characters."""
+    """Word a value for a message.
+
+    Parameters
+    ----------
+    value : object
+        Any value; it is shown through ``str``.
+    limit : int
+        Longest text kept; longer values end in an ellipsis.
+
+    Returns
+    -------
+    str
+        ``"value"`` in double quotes.
+    """
     text = str(value)
     return '"' + (text if len(text) <= limit else text[: limit - 1] + "…") + '"'
 

@@ -46,7 +46,18 @@ def _frame(records: list[dict[str, Any]], lines: list[int], path: str) -> pd.Dat
 
 
 def is_call_object(record: dict[str, Any]) -> bool:
-    """True when ``record`` is a call holding its turns (not a single utterance row)."""
+    """Tell a call object from an utterance row.
+
+    Parameters
+    ----------
+    record : dict
+        One parsed JSON object.
+
+    Returns
+    -------
+    bool
+        True when it has ``turns`` or ``utterances``, or a list under ``transcript``.
+    """
     return any(k in record for k in TURN_KEYS[:2]) or isinstance(record.get("transcript"), list)
 
 
@@ -161,13 +172,37 @@ def parse_json_lines(path: str, lines: Iterable[tuple[int, bytes]]) -> Raw:
 def read_jsonl(path: str) -> Raw:
     """Read a JSON Lines file (``.jsonl``/``.ndjson``): ``path`` -> :class:`Raw` rows.
 
-    Each line is an utterance row or a call object; ``input_line`` is the 1-based line.
+    Parameters
+    ----------
+    path : str
+        The file. Each line is an utterance row or a call object.
+
+    Returns
+    -------
+    Raw
+        Rows with ``input_line`` = the 1-based line, and the lines rejected while parsing.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be opened.
     """
     return parse_json_lines(path, _lines(path))
 
 
 def load_json(path: str) -> Any:
-    """Parse a whole JSON file; ``None`` when it is JSON Lines rather than one document.
+    """Parse a whole JSON file: ``path`` -> the document.
+
+    Parameters
+    ----------
+    path : str
+        A ``.json`` file.
+
+    Returns
+    -------
+    object
+        The parsed document, or ``None`` when the file holds several objects one per line
+        (JSON Lines with a ``.json`` name).
 
     Raises
     ------
@@ -194,7 +229,19 @@ def load_json(path: str) -> Any:
 
 
 def records_of(doc: Any) -> list[Any] | None:
-    """Return the call/row objects of a JSON document, or ``None`` if it is not that shape."""
+    """Find the call or row objects of a JSON document.
+
+    Parameters
+    ----------
+    doc : object
+        A parsed JSON document.
+
+    Returns
+    -------
+    list or None
+        The list itself, ``[doc]`` for one call object, the list under ``calls``,
+        ``conversations``, ``records`` or ``rows``; ``None`` for any other shape.
+    """
     if isinstance(doc, list):
         return doc
     if isinstance(doc, dict):
@@ -210,7 +257,23 @@ def records_of(doc: Any) -> list[Any] | None:
 def read_json_records(path: str, doc: Any) -> Raw:
     """Turn a parsed JSON document of rows or call objects into :class:`Raw` rows.
 
-    ``input_line`` numbers the entries: each row, and each turn of a call object, from 1.
+    Parameters
+    ----------
+    path : str
+        The file, for ``input_file`` and messages.
+    doc : object
+        The parsed document (see :func:`records_of`).
+
+    Returns
+    -------
+    Raw
+        Rows whose ``input_line`` numbers the entries (each row, and each turn of a call
+        object) from 1, and the entries rejected as ``bad_record``.
+
+    Raises
+    ------
+    InputError
+        When the document is not of a known shape.
     """
     records = records_of(doc)
     if records is None:
@@ -230,8 +293,21 @@ def read_json_records(path: str, doc: Any) -> Raw:
 def read_json(path: str) -> Raw:
     """Read a ``.json`` file: rows or call objects, a vendor transcript, or JSON Lines.
 
-    The vendor shapes (AWS, Google CCAI, Genesys, Twilio, Deepgram, AssemblyAI) are recognised
-    by their keys and handed to :mod:`csqa.readers.vendors`.
+    Parameters
+    ----------
+    path : str
+        The file. Vendor shapes (AWS, Google CCAI, Genesys, Twilio, Deepgram, AssemblyAI) are
+        recognised by their keys and handed to :mod:`csqa.readers.vendors`.
+
+    Returns
+    -------
+    Raw
+        The rows and the records rejected while parsing.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be opened, is not UTF-8 JSON, or has an unknown shape.
     """
     from csqa.readers import vendors
 
@@ -292,12 +368,33 @@ def read_csv(path: str, *, sep: str = ",") -> Raw:
 
 
 def read_tsv(path: str) -> Raw:
-    """Read a tab-separated file; see :func:`read_csv`."""
+    """Read a tab-separated file: ``path`` -> :class:`Raw` rows (see :func:`read_csv`).
+
+    Parameters
+    ----------
+    path : str
+        The file, with a header row.
+
+    Returns
+    -------
+    Raw
+        The rows, ``input_line`` = the 1-based data row.
+    """
     return read_csv(path, sep="\t")
 
 
 def read_parquet(path: str) -> Raw:
-    """Read a Parquet file of utterance rows; ``input_line`` is the 1-based row number.
+    """Read a Parquet file of utterance rows: ``path`` -> :class:`Raw` rows.
+
+    Parameters
+    ----------
+    path : str
+        The file.
+
+    Returns
+    -------
+    Raw
+        The rows as stored (types kept), ``input_line`` = the 1-based row number.
 
     Raises
     ------

@@ -34,7 +34,18 @@ class Labelled(NamedTuple):
 
 
 def parse_time(value: str) -> float:
-    """Turn ``hh:mm:ss.ttt``, ``mm:ss.ttt`` or ``mm:ss`` (``,`` or ``.``) into seconds, else NaN."""
+    """Turn a clock time into seconds.
+
+    Parameters
+    ----------
+    value : str
+        ``hh:mm:ss.ttt``, ``mm:ss.ttt`` or ``mm:ss``; the fraction may follow ``,`` (SRT).
+
+    Returns
+    -------
+    float
+        Seconds, or NaN when ``value`` is not such a time.
+    """
     match = re.fullmatch(r"\s*(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?\s*", value)
     if not match:
         return float("nan")
@@ -44,10 +55,19 @@ def parse_time(value: str) -> float:
 
 
 def split_label(line: str) -> Labelled | None:
-    """Split ``"Agent Siti: Hello"`` into label and text; ``None`` when the line has no label.
+    """Split ``"Agent Siti: Hello"`` into its label and text.
 
-    A label is a known speaker word (whole or first word), or up to three words without
-    sentence punctuation (an unknown label is kept so validation can name it).
+    Parameters
+    ----------
+    line : str
+        One line. A label is a known speaker word (whole or first word), or up to three words
+        without sentence punctuation (an unknown label is kept so validation can name it). A
+        time before the label (``[00:01:02] Agent:``) or after it (``Agent (00:05):``) is read.
+
+    Returns
+    -------
+    Labelled or None
+        ``(label, text, start)``; ``None`` when the line has no label.
     """
     match = _LINE.match(line)
     if not match:

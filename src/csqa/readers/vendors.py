@@ -32,7 +32,18 @@ Row = dict[str, Any]
 
 
 def sniff_vendor(doc: Any) -> str | None:
-    """Return the vendor format of a parsed JSON document (a name in :data:`VENDORS`) or None."""
+    """Recognise a vendor transcript by its keys.
+
+    Parameters
+    ----------
+    doc : object
+        A parsed JSON document.
+
+    Returns
+    -------
+    str or None
+        A name in :data:`VENDORS`, or ``None`` when it is not a vendor shape.
+    """
     if not isinstance(doc, dict):
         return None
     results = doc.get("results")
@@ -59,6 +70,18 @@ def sniff_vendor(doc: Any) -> str | None:
 def read_vendor(path: str, vendor: str) -> Raw:
     """Read one vendor transcript file: ``path`` -> :class:`Raw` rows.
 
+    Parameters
+    ----------
+    path : str
+        A JSON file.
+    vendor : str
+        The expected vendor, a name in :data:`VENDORS`.
+
+    Returns
+    -------
+    Raw
+        The rows of the file's one call, and the entries rejected while parsing.
+
     Raises
     ------
     InputError
@@ -76,7 +99,22 @@ def read_vendor(path: str, vendor: str) -> Raw:
 
 
 def parse_vendor(doc: dict[str, Any], path: str, vendor: str) -> Raw:
-    """Turn a parsed vendor document (see :func:`sniff_vendor`) into :class:`Raw` rows."""
+    """Turn a parsed vendor document into :class:`Raw` rows.
+
+    Parameters
+    ----------
+    doc : dict
+        The parsed document.
+    path : str
+        Its file, for ``input_file``, the default ``call_id`` (the stem) and messages.
+    vendor : str
+        The name :func:`sniff_vendor` gave it.
+
+    Returns
+    -------
+    Raw
+        The rows (``input_line`` = the turn's entry number) and the rejected entries.
+    """
     rows: list[Row] = []
     rejects: list[Row] = []
     call_id = _PARSERS[vendor](doc, path, rows, rejects)
