@@ -131,10 +131,11 @@ def evaluate(
     split: Annotated[str, typer.Option(help="all, dev or test (a stable split by call id).")] = "all",
     level: Annotated[str, typer.Option(help="turn, call or both.")] = "both",
     out_file: Annotated[Optional[Path], typer.Option("--out", help="Also write the full metrics table here (.csv or .md).")] = None,
+    errors_file: Annotated[Optional[Path], typer.Option("--errors", help="Write every turn-level disagreement (fp/fn, text) to this CSV.")] = None,
 ) -> None:
     """Precision, recall and F1 per behaviour and language against gold labels."""
     import csqa
-    from csqa.evaluation import summary
+    from csqa.evaluation import errors, in_split, summary
 
     _setup_logging(True)
     try:
@@ -150,6 +151,10 @@ def evaluate(
         text = summary(report, level="turn").to_markdown() if out_file.suffix == ".md" else report.to_csv(index=False)
         out_file.write_text(text, encoding="utf-8")
         err.print(f"metrics written to {out_file}")
+    if errors_file is not None:
+        gold_rows = result.utterances[in_split(result.utterances["call_id"], split)]
+        errors(result.hits, gold_rows).to_csv(errors_file, index=False)
+        err.print(f"disagreements written to {errors_file}")
 
 
 @app.command()

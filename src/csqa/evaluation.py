@@ -147,3 +147,25 @@ def summary(report: pd.DataFrame, *, level: str = "turn") -> pd.DataFrame:
 
     table = sub.assign(cell=sub.apply(cell, axis=1)).pivot(index="behaviour", columns="lang", values="cell")
     return table.reindex(index=[b for b in BEHAVIOURS if b in table.index])
+
+
+def errors(hits: pd.DataFrame, gold: pd.DataFrame, *, behaviours: Iterable[str] | None = None) -> pd.DataFrame:
+    """Turn-level disagreements with the gold labels, for error analysis.
+
+    Returns
+    -------
+    DataFrame
+        call_id, turn, speaker, lang, behaviour, kind (``fp``: found but not labelled; ``fn``:
+        labelled but not found), evidence and source of the hit (fp), and the utterance text.
+    """
+    calls = set(gold["call_id"])
+    pred = hits.loc[hits["call_id"].isin(calls), ["call_id", "turn", "behaviour", "evidence", "source"]]
+    pred = pred.drop_duplicates(["call_id", "turn", "behaviour"])
+    both = pred.merge(gold_labels(gold), on=["call_id", "turn", "behaviour"], how="outer", indicator=True)
+    both = both[both["_merge"] != "both"].assign(kind=lambda f: f["_merge"].map({"left_only": "fp", "right_only": "fn"}))
+    if behaviours is not None:
+        both = both[both["behaviour"].isin(list(behaviours))]
+    cols = ["call_id", "turn", "speaker", "text"] + (["lang"] if "lang" in gold else [])
+    out = both.merge(gold[cols], on=["call_id", "turn"], how="left")
+    order = ["call_id", "turn", "speaker", *(["lang"] if "lang" in gold else []), "behaviour", "kind", "evidence", "source", "text"]
+    return out[order].sort_values(["behaviour", "kind", "call_id", "turn"]).reset_index(drop=True)
