@@ -188,10 +188,11 @@ def _applicable(df: pd.DataFrame, sc: Scorecard) -> dict[str, np.ndarray]:
     out = {}
     ts = (df["has_timestamps"].astype("boolean").fillna(False).to_numpy(bool)
           if "has_timestamps" in df else np.ones(len(df), bool))
+    item_app = {i.id: df[i.id].notna().to_numpy() for i in sc.items if i.id in df.columns}
     for b in BEHAVIOURS:
-        cols = [i.id for i in sc.items if b in i.behaviours and i.id in df.columns]
+        cols = [item_app[i.id] for i in sc.items if b in i.behaviours and i.id in item_app]
         if cols:
-            out[b] = df[cols].notna().any(axis=1).to_numpy()
+            out[b] = np.logical_or.reduce(cols)
         else:
             out[b] = ts.copy() if b in NEEDS_TIMESTAMPS else np.ones(len(df), bool)
     return out
@@ -199,34 +200,33 @@ def _applicable(df: pd.DataFrame, sc: Scorecard) -> dict[str, np.ndarray]:
 
 def _summary(df: pd.DataFrame, keys: list[str], sc: Scorecard) -> pd.DataFrame:
     """Score statistics and behaviour rates per group (no shrinkage, ranks or flags)."""
-    g = df.groupby(keys, sort=False, dropna=False)
+    by = [df[k] for k in keys]
     score = pd.to_numeric(df["score"], errors="coerce") if "score" in df else pd.Series(np.nan, df.index)
-    s = score.groupby([df[k] for k in keys], sort=False, dropna=False)
-    out = pd.DataFrame({"n_calls": g.size(), "n_scored": s.count(), "score_mean": s.mean(),
+    s = score.groupby(by, sort=False, dropna=False)
+    out = pd.DataFrame({"n_calls": s.size(), "n_scored": s.count(), "score_mean": s.mean(),
                         "score_sd": s.std(ddof=1)})
-    out["_ss"] = (score - s.transform("mean")).pow(2).groupby(
-        [df[k] for k in keys], sort=False, dropna=False).sum()
+    out["_ss"] = (score - s.transform("mean")).pow(2).groupby(by, sort=False, dropna=False).sum()
     out["score_ci_low"], out["score_ci_high"] = t_interval(out["score_mean"], out["score_sd"],
                                                           out["n_scored"])
     if "auto_fail" in df:
-        out["auto_fail_rate"] = df["auto_fail"].astype(float).groupby(
-            [df[k] for k in keys], sort=False, dropna=False).mean()
-    app = _applicable(df, sc)
-    cols = {}
-    for b in BEHAVIOURS:
-        if f"n_{b}" not in df:
-            continue
-        a = app[b]
-        present = (pd.to_numeric(df[f"n_{b}"], errors="coerce").fillna(0).to_numpy() > 0) & a
-        grp = pd.DataFrame({"x": present, "n": a}).groupby([df[k] for k in keys], sort=False,
-                                                          dropna=False).sum()
-        x, n = grp["x"].to_numpy(float), grp["n"].to_numpy(float)
+        out["auto_fail_rate"] = df["auto_fail"].astype(float).groupby(by, sort=False, dropna=False).mean()
+    present = [b for b in BEHAVIOURS if f"n_{b}" in df]
+    if present:
+        app = _applicable(df, sc)
+        a = pd.DataFrame({b: app[b] for b in present}, index=df.index)
+        found = df[[f"n_{b}" for b in present]].apply(pd.to_numeric, errors="coerce").fillna(0)
+        x_df = pd.DataFrame(found.to_numpy() > 0, index=df.index, columns=present) & a
+        x = x_df.groupby(by, sort=False, dropna=False).sum().reindex(out.index).to_numpy(float)
+        n = a.groupby(by, sort=False, dropna=False).sum().reindex(out.index).to_numpy(float)
+        low, high = wilson_interval(x, n)
         with np.errstate(invalid="ignore", divide="ignore"):
-            cols[f"rate_{b}"] = np.where(n > 0, x / n, np.nan)
-        cols[f"rate_{b}_ci_low"], cols[f"rate_{b}_ci_high"] = wilson_interval(x, n)
-        cols[f"n_{b}_applicable"] = n.astype("int64")
-        cols[f"_x_{b}"] = x.astype("int64")
-    out = pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)
+            rate = np.where(n > 0, x / n, np.nan)
+        cols = {}
+        for j, b in enumerate(present):
+            cols[f"rate_{b}"], cols[f"rate_{b}_ci_low"] = rate[:, j], low[:, j]
+            cols[f"rate_{b}_ci_high"], cols[f"n_{b}_applicable"] = high[:, j], n[:, j].astype("int64")
+        cols.update({f"_x_{b}": x[:, j].astype("int64") for j, b in enumerate(present)})
+        out = pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)
     out = out.reset_index()
     return out.iloc[_sort_order(out, keys)].reset_index(drop=True)
 
@@ -246,37 +246,38 @@ def _pools(summary: pd.DataFrame, pool_by: Sequence[str]) -> list[np.ndarray]:
 # -- public tables -------------------------------------------------------------------------
 def _flag_table(summary: pd.DataFrame, keys: list[str], pool_by: Sequence[str],
                 min_calls: int, alpha: float, correction: str) -> pd.DataFrame:
-    rows = []
+    scored = [b for b in BEHAVIOURS
+              if BEHAVIOURS[b].polarity != "signal" and f"_x_{b}" in summary]
+    cols = [*keys, "behaviour", "polarity", "x", "n", "rate", "rest_x", "rest_n", "rest_rate",
+            "p_value", "p_adjusted", "flag"]
+    if not scored or not len(summary):
+        return pd.DataFrame(columns=[*cols, "_row"])
+    credit = np.array([BEHAVIOURS[b].polarity == "credit" for b in scored])
     testable = ~(summary[keys] == UNATTRIBUTED).any(axis=1).to_numpy()
-    for b in BEHAVIOURS:
-        pol = BEHAVIOURS[b].polarity
-        if pol == "signal" or f"_x_{b}" not in summary:
-            continue
-        for ix in _pools(summary, pool_by):
-            part = summary.iloc[ix]
-            x = part[f"_x_{b}"].to_numpy(float)
-            n = part[f"n_{b}_applicable"].to_numpy(float)
-            tx, tn = x[testable[ix]].sum(), n[testable[ix]].sum()
-            rx, rn = tx - x, tn - n
-            ok = testable[ix] & (n >= min_calls) & (rn > 0)
-            p = (stats.hypergeom.cdf(x, tn, tx, n) if pol == "credit"
-                 else stats.hypergeom.sf(x - 1, tn, tx, n))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rows.append(pd.DataFrame({
-                    **{k: part[k].to_numpy() for k in keys}, "behaviour": b, "polarity": pol,
-                    "x": x.astype(int), "n": n.astype(int), "rate": x / n,
-                    "rest_x": np.where(testable[ix], rx, tx).astype(int),
-                    "rest_n": np.where(testable[ix], rn, tn).astype(int),
-                    "rest_rate": np.where(testable[ix], rx / rn, tx / tn),
-                    "p_value": np.where(ok, p, np.nan), "_row": ix,
-                }))
-    if not rows:
-        return pd.DataFrame(columns=[*keys, "behaviour", "polarity", "x", "n", "rate", "rest_x",
-                                     "rest_n", "rest_rate", "p_value", "p_adjusted", "flag"])
-    out = pd.concat(rows, ignore_index=True)
+    parts = []
+    for ix in _pools(summary, pool_by):
+        x = summary.iloc[ix][[f"_x_{b}" for b in scored]].to_numpy(float)
+        n = summary.iloc[ix][[f"n_{b}_applicable" for b in scored]].to_numpy(float)
+        t = testable[ix][:, None]
+        tx, tn = (x * t).sum(axis=0), (n * t).sum(axis=0)          # the pool's totals
+        rx, rn = np.where(t, tx - x, tx), np.where(t, tn - n, tn)  # the rest of the pool
+        # one-sided Fisher exact test = hypergeometric tail of x given the margins
+        p = np.where(credit, stats.hypergeom.cdf(x, tn, tx, n), stats.hypergeom.sf(x - 1, tn, tx, n))
+        ok = t & (n >= min_calls) & (rn > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            parts.append(pd.DataFrame({
+                **{k: np.repeat(summary[k].to_numpy()[ix], len(scored)) for k in keys},
+                "behaviour": np.tile(scored, len(ix)),
+                "polarity": np.tile(np.where(credit, "credit", "cost"), len(ix)),
+                "x": x.ravel().astype(int), "n": n.ravel().astype(int), "rate": (x / n).ravel(),
+                "rest_x": rx.ravel().astype(int), "rest_n": rn.ravel().astype(int),
+                "rest_rate": (rx / rn).ravel(), "p_value": np.where(ok, p, np.nan).ravel(),
+                "_row": np.repeat(ix, len(scored)),
+            }))
+    out = pd.concat(parts, ignore_index=True)
     out["p_adjusted"] = adjust_pvalues(out["p_value"].to_numpy(), correction)
     out["flag"] = (out["p_adjusted"] <= alpha).fillna(False).astype(bool)
-    return out
+    return out[[*cols, "_row"]]
 
 
 def flag_tests(
@@ -375,14 +376,20 @@ def aggregate(
     s.insert(s.columns.get_loc("score_reliability") + 1, "rank", rank)
     s.insert(s.columns.get_loc("rank") + 1, "percentile", pct)
     flags = _flag_table(s, keys, pool_by, min_calls_for_flags, alpha, correction)
-    for b in BEHAVIOURS:
-        if f"n_{b}_applicable" not in s:
+    f_beh, f_row = flags["behaviour"].to_numpy(), flags["_row"].to_numpy(int)
+    f_flag = flags["flag"].to_numpy(bool)
+    new = {}
+    for col in s.columns:
+        if col == "_ss" or col.startswith("_x_"):
             continue
-        col = np.zeros(len(s), dtype=bool)
-        fb = flags[flags["behaviour"] == b]
-        col[fb["_row"].to_numpy(int)] = fb["flag"].to_numpy(bool)
-        s.insert(s.columns.get_loc(f"n_{b}_applicable") + 1, f"flag_{b}", col)
-    s = s.drop(columns=[c for c in s.columns if c == "_ss" or c.startswith("_x_")])
+        new[col] = s[col]
+        if col.startswith("n_") and col.endswith("_applicable"):
+            b = col[2:-len("_applicable")]
+            flag = np.zeros(len(s), dtype=bool)
+            hit = f_beh == b
+            flag[f_row[hit]] = f_flag[hit]
+            new[f"flag_{b}"] = flag
+    s = pd.DataFrame(new, index=s.index)
     return s.drop(columns="_all") if not by else s
 
 

@@ -33,12 +33,16 @@ OUTCOMES: tuple[str, ...] = ("met", "missed", "n/a")
 _LEADING = ("call_id", "agent_id", "lang", "score", "auto_fail", "auto_fail_reason")
 
 
+_IDS = pd.Index(list(BEHAVIOURS))
+_JUDGED = _IDS.get_indexer(sorted(JUDGEMENTS))
+
+
 @dataclass(frozen=True)
 class _Evaluation:
     """Everything scoring computes, aligned on the rows of ``info``."""
 
     info: pd.DataFrame          # call_info with a string ``_key`` column, input order
-    hits: pd.DataFrame          # usable hits: _key, behaviour, turn (-1 when unknown), confidence
+    hits: pd.DataFrame          # usable hits as codes: code (call row), beh, turn (-1: unknown), confidence
     counts: pd.DataFrame        # distinct-turn counts, calls x catalogue (index: _key)
     conds: dict[str, np.ndarray]
     applicable: dict[str, np.ndarray]
@@ -55,39 +59,44 @@ def _call_table(call_info: pd.DataFrame) -> pd.DataFrame:
     info["_key"] = info["call_id"].astype(str)
     dup = info["_key"][info["_key"].duplicated()]
     if len(dup):
-        raise InputError(f"call_info: call_id {dup.iloc[0]!r} appears on {int((info['_key'] == dup.iloc[0]).sum())} "
-                         "rows; call_info needs one row per call.")
+        raise InputError(f"call_info: call_id {dup.iloc[0]!r} appears on "
+                         f"{int((info['_key'] == dup.iloc[0]).sum())} rows; call_info needs one "
+                         "row per call.")
     return info
 
 
 def _hit_table(hits: pd.DataFrame | None, keys: pd.Index, threshold: float) -> pd.DataFrame:
-    cols = ["_key", "behaviour", "turn", "confidence"]
+    """Hits as integer codes: call row, behaviour index, turn; only usable ones are kept."""
     if hits is None or len(hits) == 0:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in
-                             zip(cols, ("object", "object", "int64", "float64"), strict=True)})
+        return pd.DataFrame({"code": np.zeros(0, "int64"), "beh": np.zeros(0, "int64"),
+                             "turn": np.zeros(0, "int64"), "confidence": np.zeros(0)})
     missing = [c for c in ("call_id", "behaviour") if c not in hits.columns]
     if missing:
         raise InputError(f"hits: column {', '.join(missing)} is missing.")
     h = pd.DataFrame({
-        "_key": hits["call_id"].astype(str).to_numpy(),
-        "behaviour": hits["behaviour"].astype(str).to_numpy(),
+        "code": keys.get_indexer(hits["call_id"].astype(str)).astype("int64"),
+        "beh": _IDS.get_indexer(hits["behaviour"].astype(str)).astype("int64"),
         "turn": (pd.to_numeric(hits["turn"], errors="coerce").fillna(-1).astype("int64").to_numpy()
                  if "turn" in hits.columns else np.full(len(hits), -1, dtype="int64")),
         "confidence": (pd.to_numeric(hits["confidence"], errors="coerce").fillna(1.0).to_numpy()
                        if "confidence" in hits.columns else np.ones(len(hits))),
     })
-    keep = h["behaviour"].isin(list(BEHAVIOURS)) & h["_key"].isin(keys) & (h["confidence"] >= threshold)
+    keep = (h["code"] >= 0) & (h["beh"] >= 0) & (h["confidence"] >= threshold)
     return h.loc[keep].reset_index(drop=True)
 
 
-def _distinct_turns(h: pd.DataFrame, keys: pd.Index, behaviours: tuple[str, ...]) -> np.ndarray:
-    """Distinct turns showing any of ``behaviours``; a judgement behaviour counts once."""
-    sub = h[h["behaviour"].isin(behaviours)]
-    judged = sub["behaviour"].isin(list(JUDGEMENTS))
-    plain = sub.loc[~judged].drop_duplicates(["_key", "turn"]).groupby("_key").size()
-    once = sub.loc[judged].drop_duplicates(["_key", "behaviour"]).groupby("_key").size()
-    total = plain.reindex(keys, fill_value=0) + once.reindex(keys, fill_value=0)
-    return total.to_numpy(dtype="int64")
+def _distinct_turns(h: pd.DataFrame, n: int, behaviours: tuple[str, ...]) -> np.ndarray:
+    """Per call, distinct turns showing any of ``behaviours``; a judgement counts once."""
+    beh = h["beh"].to_numpy()
+    sel = np.isin(beh, _IDS.get_indexer(list(behaviours)))
+    if not sel.any():
+        return np.zeros(n, dtype="int64")
+    code, turn, beh = h["code"].to_numpy()[sel], h["turn"].to_numpy()[sel], beh[sel]
+    judged = np.isin(beh, _JUDGED)
+    span = int(turn.max(initial=0)) + 2  # turns are >= -1
+    plain = np.unique(code[~judged] * span + turn[~judged] + 1) // span
+    once = np.unique(code[judged] * len(_IDS) + beh[judged]) // len(_IDS)
+    return (np.bincount(plain, minlength=n) + np.bincount(once, minlength=n)).astype("int64")
 
 
 def behaviour_counts(
@@ -116,13 +125,13 @@ def behaviour_counts(
 
 
 def _counts(h: pd.DataFrame, keys: pd.Index) -> pd.DataFrame:
-    size = h.drop_duplicates(["_key", "behaviour", "turn"]).groupby(["_key", "behaviour"]).size()
-    table = size.unstack(fill_value=0) if len(size) else pd.DataFrame(index=keys)
-    table = table.reindex(index=keys, columns=list(BEHAVIOURS), fill_value=0).astype("int64")
-    for b in JUDGEMENTS:
-        table[b] = table[b].clip(upper=1)
-    table.index.name = "call_id"
-    return table
+    n, b = len(keys), len(_IDS)
+    code, beh, turn = (h[c].to_numpy() for c in ("code", "beh", "turn"))
+    span = int(turn.max(initial=0)) + 2
+    cell = np.unique((code * b + beh) * span + turn + 1) // span  # distinct (call, behaviour, turn)
+    table = np.bincount(cell, minlength=n * b).reshape(n, b)
+    table[:, _JUDGED] = np.minimum(table[:, _JUDGED], 1)
+    return pd.DataFrame(table.astype("int64"), index=pd.Index(keys, name="call_id"), columns=_IDS)
 
 
 def conditions(info: pd.DataFrame, counts: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -176,7 +185,7 @@ def _evaluate(call_info: pd.DataFrame, hits: pd.DataFrame | None,
         if all(b in NEEDS_TIMESTAMPS for b in it.behaviours):
             ok &= conds["has_timestamps"]
         h_item = h if it.min_confidence is None else h_all[h_all["confidence"] >= it.min_confidence]
-        c = _distinct_turns(h_item, keys, it.behaviours)
+        c = _distinct_turns(h_item, len(info), it.behaviours)
         found = c >= it.min_count
         applicable[it.id], count[it.id] = ok, c
         met[it.id] = ~found if it.is_penalty else found
@@ -184,12 +193,19 @@ def _evaluate(call_info: pd.DataFrame, hits: pd.DataFrame | None,
     return _Evaluation(info, h_all, counts, conds, applicable, count, met, fired, sc)
 
 
-def _turns(ev: _Evaluation, it: ScorecardItem) -> pd.Series:
-    """Sorted evidence turns per call key for one item (only calls that have any)."""
+def _turns(ev: _Evaluation, it: ScorecardItem) -> dict[int, list[int]]:
+    """Sorted evidence turns per call row for one item (only calls that have any)."""
     thr = ev.scorecard.min_confidence if it.min_confidence is None else it.min_confidence
-    sub = ev.hits[ev.hits["behaviour"].isin(it.behaviours) & (ev.hits["confidence"] >= thr)
-                  & (ev.hits["turn"] >= 0)]
-    return sub.groupby("_key")["turn"].agg(lambda t: sorted({int(x) for x in t}))
+    h = ev.hits
+    sel = (np.isin(h["beh"].to_numpy(), _IDS.get_indexer(list(it.behaviours)))
+           & (h["confidence"].to_numpy() >= thr) & (h["turn"].to_numpy() >= 0))
+    code, turn = h["code"].to_numpy()[sel], h["turn"].to_numpy()[sel]
+    span = int(turn.max(initial=0)) + 1
+    pairs = np.unique(code * span + turn)
+    rows, turns = pairs // span, pairs % span
+    cut = np.flatnonzero(np.diff(rows)) + 1
+    return {int(r[0]): t.tolist() for r, t in zip(np.split(rows, cut), np.split(turns, cut),
+                                                   strict=True) if len(r)}
 
 
 def _reason(it: ScorecardItem, turns: list[int]) -> str:
@@ -254,7 +270,7 @@ def score_calls(
         if len(rows):
             turns = _turns(ev, it)
             for r in rows:
-                reasons[r].append(_reason(it, turns.get(info["_key"].iat[r], [])))
+                reasons[r].append(_reason(it, turns.get(int(r), [])))
         fired_any |= ev.fired[it.id]
     score = np.where(fired_any, 0.0, score)
 
@@ -301,30 +317,28 @@ def item_outcomes(
         item forced the call to 0).
     """
     ev = _evaluate(call_info, hits, scorecard)
-    keys = ev.info["_key"]
-    frames = []
-    for it in ev.scorecard.items:
-        app = ev.applicable[it.id]
-        turns = _turns(ev, it)
-        ev_turns = [list(turns.get(k, [])) if a else [] for k, a in zip(keys, app, strict=True)]
-        frames.append(pd.DataFrame({
-            "call_id": ev.info["call_id"].to_numpy(),
-            "item": it.id,
-            "outcome": np.where(~app, "n/a", np.where(ev.met[it.id], "met", "missed")),
-            "weight": it.weight,
-            "evidence_turns": pd.Series(ev_turns, dtype=object),
-            "section": it.section,
-            "kind": it.kind,
-            "count": ev.count[it.id],
-            "min_count": it.min_count,
-            "applies_when": " or ".join(it.applies_when),
-            "auto_fail": ev.fired[it.id],
-            "_order": np.arange(len(keys)),
-        }))
-    if not frames or not len(keys):
-        cols = ["call_id", "item", "outcome", "weight", "evidence_turns", "section", "kind",
-                "count", "min_count", "applies_when", "auto_fail"]
-        return pd.DataFrame(columns=cols)
-    long = pd.concat(frames, ignore_index=True)
-    long = long.sort_values("_order", kind="stable").drop(columns="_order")
-    return long.reset_index(drop=True)
+    items, n = ev.scorecard.items, len(ev.info)
+    m = len(items)
+
+    def grid(values: dict[str, np.ndarray]) -> np.ndarray:  # calls x items, call-major
+        return np.column_stack([values[it.id] for it in items]).ravel() if n else np.array([])
+
+    evidence = np.empty((n, m), dtype=object)
+    for j, it in enumerate(items):
+        turns, app = _turns(ev, it), ev.applicable[it.id]
+        evidence[:, j] = [turns.get(r, []) if a else [] for r, a in enumerate(app)]
+    outcome = {it.id: np.where(~ev.applicable[it.id], "n/a",
+                               np.where(ev.met[it.id], "met", "missed")) for it in items}
+    return pd.DataFrame({
+        "call_id": np.repeat(ev.info["call_id"].to_numpy(), m),
+        "item": np.tile([it.id for it in items], n),
+        "outcome": grid(outcome),
+        "weight": np.tile([it.weight for it in items], n).astype(float),
+        "evidence_turns": pd.Series(list(evidence.ravel()), dtype=object),
+        "section": np.tile([it.section for it in items], n),
+        "kind": np.tile([it.kind for it in items], n),
+        "count": grid(ev.count).astype("int64"),
+        "min_count": np.tile([it.min_count for it in items], n).astype("int64"),
+        "applies_when": np.tile([" or ".join(it.applies_when) for it in items], n),
+        "auto_fail": grid(ev.fired).astype(bool),
+    })
