@@ -167,3 +167,11 @@ def test_conversation_name_that_is_a_common_word_needs_addressing(text: str, fou
     cues = [(1, "cue.address", "agent", text.index("ma'am"), text.index("ma'am") + 5)] if "ma'am" in text else []
     hits = CustomerName().detect(_ctx(u, cues=cues))
     assert (_turns(hits, "uses_customer_name") == [1]) is found
+
+
+def test_conversation_name_addressed_with_honorific_counts_when_customer_said_it() -> None:
+    u = make_call([("agent", "may i have your name"), ("customer", "rosario dela cruz po"),
+                   ("agent", "thank you maam rosario"), ("agent", "thank you maam lorna")])
+    cues = [(2, "cue.address", "agent", 10, 14), (3, "cue.address", "agent", 10, 14)]
+    hits = CustomerName().detect(_ctx(u, cues=cues))
+    assert _turns(hits, "uses_customer_name") == [2]     # "lorna" was never said by the customer

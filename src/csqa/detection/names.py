@@ -10,6 +10,7 @@ someone: after an honorific (``cue.address``), or alone at the start or end of t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -80,33 +81,66 @@ class CustomerName:
                 found = _name_after(text[(row.call_id, row.turn)], row.end_char)
                 if found:
                     own.setdefault(row.call_id, set()).add(found[0])
-        address_ends = {(r.call_id, r.turn, r.end_char) for r in ctx.cue_turns("cue.address").itertuples(index=False)}
+        address = ctx.cue_turns("cue.address")
+        address_ends = {(r.call_id, r.turn, r.end_char) for r in address.itertuples(index=False)}
+        address_by_turn: dict[tuple[str, int], list[int]] = {}
+        for r in address.itertuples(index=False):
+            address_by_turn.setdefault((r.call_id, r.turn), []).append(r.end_char)
         crm = u.groupby("call_id", sort=False)["customer_name"].first() if "customer_name" in u else pd.Series(dtype=object)
         rows = []
-        for call_id, turns in u[u["speaker"].eq("agent")].groupby("call_id", sort=False):
+        for call_id, turns in u.groupby("call_id", sort=False):
             names = {w: -1 for w in name_tokens(crm.get(call_id))}
             for turn, word in stated_names.get(call_id, ()):
                 names.setdefault(word, turn)
-            for word in own.get(call_id, ()):
+            mine = own.get(call_id, set())
+            for word in mine:
                 names.pop(word, None)
-            if not names:
-                continue
-            pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")\b")
-            for turn, said in zip(turns["turn"], turns["text"]):
-                for match in pattern.finditer(said.lower()):
-                    word = match.group(1)
-                    if turn <= names[word]:
-                        continue
-                    if word in COMMON_WORD_NAMES and not _addressed(said, match.start(), match.end(), (call_id, turn), address_ends):
-                        continue
+            pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")\b") if names else None
+            customer_words: set[str] = set()
+            for turn, speaker, said in zip(turns["turn"], turns["speaker"], turns["text"]):
+                if speaker == "customer":
+                    customer_words.update(norm(w) for w in _NAME_WORD.findall(said))
+                    continue
+                if speaker != "agent":
+                    continue
+                span = self._known_name(said, pattern, names, turn, (call_id, turn), address_ends)
+                if span is None:
+                    span = self._addressed_customer_word(said, address_by_turn.get((call_id, turn), ()), customer_words, mine)
+                if span is not None:
                     rows.append({
                         "call_id": call_id, "turn": turn, "speaker": "agent", "behaviour": "uses_customer_name",
-                        "start_char": match.start(), "end_char": match.end(), "evidence": said[match.start():match.end()],
+                        "start_char": span[0], "end_char": span[1], "evidence": said[span[0]:span[1]],
                         "source": "csqa.customer_name.v1", "confidence": 0.9,
                     })
-                    break
         stated = hits_frame(pd.DataFrame(stated_rows, columns=ctx.hits.columns)) if stated_rows else hits_frame()
         return pd.concat([stated, hits_frame(rows)], ignore_index=True)
+
+
+    @staticmethod
+    def _known_name(said: str, pattern: re.Pattern[str] | None, names: dict[str, int], turn: int,
+                    key: tuple[str, int], address_ends: set[tuple[str, int, int]]) -> tuple[int, int] | None:
+        """Span of a known customer name (CRM or stated before ``turn``) in an agent turn."""
+        if pattern is None:
+            return None
+        for match in pattern.finditer(said.lower()):
+            word = match.group(1)
+            if turn <= names[word]:
+                continue
+            if word in COMMON_WORD_NAMES and not _addressed(said, match.start(), match.end(), key, address_ends):
+                continue
+            return match.start(), match.end()
+        return None
+
+    @staticmethod
+    def _addressed_customer_word(said: str, address_ends: Iterable[int], customer_words: set[str],
+                                 own: set[str]) -> tuple[int, int] | None:
+        """Span of a word the agent addresses with an honorific ("maam rosario") that the
+        customer said earlier in the call: the customer's name, even when no phrase announced it."""
+        for end in address_ends:
+            found = _name_after(said, end)
+            if found and found[0] in customer_words and found[0] not in own:
+                return found[1], found[2]
+        return None
 
 
 def _addressed(text: str, start: int, end: int, key: tuple[str, int], address_ends: set[tuple[str, int, int]]) -> bool:
