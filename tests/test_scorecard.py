@@ -438,3 +438,10 @@ def test_scorecard_reports_every_problem_at_once(path):
 def test_scorecard_error_is_a_value_error(cls, tmp_path):
     with pytest.raises(cls):
         Scorecard.from_toml(write(tmp_path, "[items.apology]\nweight = 0\n"))
+
+
+@pytest.mark.parametrize("name", ["default", "strict"])
+def test_scorecard_docs_show_the_shipped_files(name):
+    docs = (Path(__file__).parents[1] / "docs" / "scorecards.md").read_text(encoding="utf-8")
+    shipped = (Path(__file__).parents[1] / "src" / "csqa" / "scorecards" / f"{name}.toml")
+    assert shipped.read_text(encoding="utf-8") in docs
