@@ -35,6 +35,7 @@ CUES: dict[str, str] = {
     "cue.self_intro": "a speaker introducing itself by name; the name follows the phrase",
     "cue.address": "words that address someone by name (sir, puan, ma'am) right before the name",
     "cue.cut_off": "a cut-off word or mark at the end of a turn",
+    "cue.name_request": "the agent asks for the customer's name (may i have your name, boleh saya dapatkan nama)",
     "cue.interest": "the customer shows interest in a product (how much is, magkano, berapa harga)",
 }
 """Cue labels: found like behaviours but consumed by guards and conversation rules, never output.

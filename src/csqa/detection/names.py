@@ -81,6 +81,8 @@ class CustomerName:
                 found = _name_after(text[(row.call_id, row.turn)], row.end_char)
                 if found:
                     own.setdefault(row.call_id, set()).add(found[0])
+        requests = ctx.cue_turns("cue.name_request")
+        name_requests = set(zip(requests["call_id"], requests["turn"]))
         address = ctx.cue_turns("cue.address")
         address_ends = {(r.call_id, r.turn, r.end_char) for r in address.itertuples(index=False)}
         address_by_turn: dict[tuple[str, int], list[int]] = {}
@@ -97,12 +99,16 @@ class CustomerName:
                 names.pop(word, None)
             pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")\b") if names else None
             customer_words: set[str] = set()
+            asked = False
             for turn, speaker, said in zip(turns["turn"], turns["speaker"], turns["text"]):
                 if speaker == "customer":
-                    customer_words.update(norm(w) for w in _NAME_WORD.findall(said))
+                    if asked:  # the answer to "may i have your name"
+                        customer_words.update(norm(w) for w in _NAME_WORD.findall(said))
+                    asked = False
                     continue
                 if speaker != "agent":
                     continue
+                asked = (call_id, turn) in name_requests
                 span = self._known_name(said, pattern, names, turn, (call_id, turn), address_ends)
                 if span is None:
                     span = self._addressed_customer_word(said, address_by_turn.get((call_id, turn), ()), customer_words, mine)
@@ -135,7 +141,7 @@ class CustomerName:
     def _addressed_customer_word(said: str, address_ends: Iterable[int], customer_words: set[str],
                                  own: set[str]) -> tuple[int, int] | None:
         """Span of a word the agent addresses with an honorific ("maam rosario") that the
-        customer said earlier in the call: the customer's name, even when no phrase announced it."""
+        customer gave when asked for a name: the customer's name, even without "my name is"."""
         for end in address_ends:
             found = _name_after(said, end)
             if found and found[0] in customer_words and found[0] not in own:
