@@ -76,30 +76,6 @@ class ReadResult:
     rejects: pd.DataFrame
 
 
-class _Rejects(pd.DataFrame):  # type: ignore[misc]
-    """The rejects frame as stored in ``df.attrs["rejects"]``.
-
-    pandas deep-copies ``attrs`` after every operation and compares them with ``==`` in
-    ``concat``/``merge``; a plain DataFrame there would be copied each time and would make
-    ``pd.concat([csqa.read(a), csqa.read(b)])`` raise. This one is shared, not copied, and
-    compares by identity with another of its kind. Anything derived from it is a plain
-    DataFrame.
-    """
-
-    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> _Rejects:
-        return self
-
-    def __eq__(self, other: object) -> Any:
-        if isinstance(other, _Rejects):
-            return self is other
-        return super().__eq__(other)
-
-    def __ne__(self, other: object) -> Any:
-        if isinstance(other, _Rejects):
-            return self is not other
-        return super().__ne__(other)
-
-    __hash__ = object.__hash__
 
 
 def sniff_format(path: PathLike) -> str:
@@ -247,8 +223,8 @@ def read(source: Source, *, format: str = "auto",
     Returns
     -------
     DataFrame
-        The canonical utterance table; ``df.attrs["rejects"]`` holds the rejects table
-        (shared between frames derived from it, so treat it as read-only).
+        The canonical utterance table (valid rows only; the rejected records are in
+        :func:`validate` or :func:`read_table`'s ``rejects``).
 
     Raises
     ------
@@ -283,9 +259,7 @@ def read(source: Source, *, format: str = "auto",
                 f"{records} in {len(files)} inputs, first in {file} at {_where(file, line)}")
         warnings.warn(f"{head}: {reason}; see csqa.validate", RejectedRecordsWarning,
                       stacklevel=2)
-    utterances = result.utterances
-    utterances.attrs["rejects"] = _Rejects(rejects)
-    return utterances
+    return result.utterances
 
 
 def validate(source: Source, *, format: str = "auto") -> pd.DataFrame:
