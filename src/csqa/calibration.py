@@ -252,7 +252,8 @@ def calibrate(
         sr = stats.spearmanr(x, y) if ok else (np.nan, np.nan)
     diff = x - y
 
-    rows, disagree = [], {cid: [] for cid in both["call_id"]}
+    rows: list[dict[str, object]] = []
+    disagree: dict[str, list[str]] = {cid: [] for cid in both["call_id"]}
     for it in items:
         mcol = it if it in both.columns else f"{it}_csqa"
         hcol = it if it in both.columns else f"{it}_human"

@@ -499,8 +499,8 @@ def _parse(data: Mapping[str, Any], where: str, base_dir: Path, source: Path | N
             det = _TIMING_FIELDS[key][1]
             other = dict(dict(detectors).get(det, ())).get(key)
             if other is not None and other != value:
-                probs.append(f'{where}: [items.{it.id}] {key} = {value} conflicts with '
-                             f'[detectors."{det}"] {key} = {other}; set it in one place.')
+                probs.append(f'{where}: [items.{it.id}] {key} = {value:g} conflicts with '
+                             f'[detectors."{det}"] {key} = {other:g}; set it in one place.')
     if probs:
         err = ScorecardError("\n".join(probs))
         err.path, err.problems = source, probs  # type: ignore[attr-defined]
@@ -535,7 +535,8 @@ def known_detectors() -> dict[str, dict[str, float]]:
     for name, cls in RULES.items():
         if dataclasses.is_dataclass(cls):
             known.setdefault(name, {}).update({
-                f.name: f.default for f in dataclasses.fields(cls) if _is_number(f.default)})
+                f.name: float(f.default) for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+                if _is_number(f.default)})
     return known
 
 
