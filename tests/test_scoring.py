@@ -13,7 +13,7 @@ from csqa.behaviours import BEHAVIOURS
 from csqa.errors import InputError
 from csqa.explain import explain_call, render_explanation
 from csqa.scorecard import Scorecard
-from csqa.scoring import behaviour_counts, item_outcomes, score_calls
+from csqa.scoring import behaviour_counts, call_info_of, item_outcomes, rescore, score_calls
 
 
 def card(body: str) -> Scorecard:
@@ -308,6 +308,27 @@ def test_scoring_item_outcomes_long_table(sc):
     for _, r in out.iterrows():
         v = wide.loc[r["call_id"], r["item"]]
         assert {"met": 1.0, "missed": 0.0}.get(r["outcome"], "n/a") == ("n/a" if np.isnan(v) else v)
+
+
+@pytest.mark.parametrize("new_weight", [100])
+def test_scoring_rescore_a_scored_table(new_weight):
+    info = calls({"call_id": "c1", "team": "kl"}, {"call_id": "c2", "team": "mnl"})
+    rows = hits(("c1", 0, "greeting"), ("c2", 3, "closing"))
+    first = score_calls(info, rows, Scorecard.strict())
+    assert list(call_info_of(first).columns) == ["call_id", "agent_id", "lang", "customer_name",
+                                                 "n_turns", "has_timestamps", "team"]
+    again = rescore(first, rows, CARD.with_item("greeting", weight=new_weight))
+    direct = score_calls(info, rows, CARD.with_item("greeting", weight=new_weight))
+    pd.testing.assert_frame_equal(again, direct[again.columns])
+    assert "way_forward" not in again.columns  # the old scorecard's items are gone
+
+
+@pytest.mark.parametrize("column", ["score"])
+def test_scoring_warns_when_call_info_has_score_columns(column):
+    from csqa.errors import CsqaWarning
+
+    with pytest.warns(CsqaWarning, match="rescore"):
+        score_calls(calls({"call_id": "c1", column: 5.0}), hits(), CARD)
 
 
 # -- explanations --------------------------------------------------------------------------

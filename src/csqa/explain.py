@@ -11,14 +11,12 @@ import pandas as pd
 
 from csqa.errors import InputError, did_you_mean
 from csqa.scorecard import APPLIES_WHEN, Scorecard
-from csqa.scoring import item_outcomes, score_calls
+from csqa.scoring import call_info_of, item_outcomes, score_calls
 from csqa.types import PathLike
 
 __all__ = ["explain_call", "render_explanation"]
 
 _MAX_TEXT = 160
-# The columns of a calls table that scoring reads (the rest are outputs or metadata).
-_CALL_INFO = ("call_id", "agent_id", "customer_name", "lang", "n_turns", "has_timestamps")
 # Which hits show that a named condition held.
 _CONDITION_BEHAVIOURS = {
     "customer_reported_problem": ("customer_reported_problem",),
@@ -122,8 +120,7 @@ def explain_call(
     keys = calls["call_id"].astype(str)
     if str(call_id) not in set(keys):
         raise InputError(f'calls: call_id "{call_id}" not found{did_you_mean(str(call_id), keys)}.')
-    info_cols = [c for c in _CALL_INFO if c in calls.columns]
-    call_info = calls.loc[keys == str(call_id), info_cols].iloc[[0]]
+    call_info = call_info_of(calls).loc[keys == str(call_id)].iloc[[0]]
     call = call_info.iloc[0]
     call_hits = hits[hits["call_id"].astype(str) == str(call_id)] if len(hits) else hits
     utt = None

@@ -25,8 +25,8 @@ from csqa.scorecard import (
 from csqa.types import PathLike
 
 __all__ = [
-    "Scorecard", "ScorecardItem", "behaviour_counts", "conditions", "item_outcomes",
-    "score_calls",
+    "Scorecard", "ScorecardItem", "behaviour_counts", "call_info_of", "conditions",
+    "item_outcomes", "rescore", "score_calls",
 ]
 
 OUTCOMES: tuple[str, ...] = ("met", "missed", "n/a")
@@ -250,7 +250,7 @@ def score_calls(
     >>> info = pd.DataFrame({"call_id": ["c1"], "agent_id": ["a1"]})
     >>> hits = pd.DataFrame({"call_id": ["c1"], "turn": [0], "behaviour": ["greeting"],
     ...                      "confidence": [0.9]})
-    >>> round(score_calls(info, hits).loc[0, "score"], 1)
+    >>> float(round(score_calls(info, hits).loc[0, "score"], 1))
     86.7
     """
     ev = _evaluate(call_info, hits, scorecard)
@@ -274,26 +274,64 @@ def score_calls(
         fired_any |= ev.fired[it.id]
     score = np.where(fired_any, 0.0, score)
 
-    out = pd.DataFrame({
-        "call_id": info["call_id"],
-        "agent_id": info["agent_id"] if "agent_id" in info else pd.Series([None] * n, dtype=object),
-        "lang": info["lang"] if "lang" in info else pd.Series([None] * n, dtype=object),
+    none = np.full(n, None, dtype=object)
+    cols: dict[str, object] = {
+        "call_id": info["call_id"].to_numpy(),
+        "agent_id": info["agent_id"].to_numpy() if "agent_id" in info else none,
+        "lang": info["lang"].to_numpy() if "lang" in info else none,
         "score": score.astype(float),
         "auto_fail": fired_any,
         "auto_fail_reason": pd.Series(["; ".join(r) if r else None for r in reasons], dtype=object),
-    })
-    for j, it in enumerate(sc.items):
-        out[it.id] = np.where(app[:, j], met[:, j].astype(float), np.nan)
-    for b in BEHAVIOURS:
-        out[f"n_{b}"] = ev.counts[b].to_numpy()
-    clash = [c for c in info.columns if c not in _LEADING and c != "_key" and c in out.columns]
+    }
+    cols.update({it.id: np.where(app[:, j], met[:, j].astype(float), np.nan)
+                 for j, it in enumerate(sc.items)})
+    cols.update({f"n_{b}": ev.counts[b].to_numpy() for b in BEHAVIOURS})
+    clash = [c for c in info.columns if c not in _LEADING[:3] and c in cols]
     if clash:
         warnings.warn(f"call_info columns {', '.join(clash)} have the names of score columns "
-                      "and are left out of the calls table.", CsqaWarning, stacklevel=2)
-    for c in info.columns:
-        if c not in out.columns and c != "_key":
-            out[c] = info[c].to_numpy()
-    return out
+                      "and are left out of the calls table (to score a calls table again, use "
+                      "csqa.scoring.rescore).", CsqaWarning, stacklevel=2)
+    cols.update({c: info[c].to_numpy() for c in info.columns if c not in cols and c != "_key"})
+    return pd.DataFrame(cols)
+
+
+def call_info_of(calls: pd.DataFrame) -> pd.DataFrame:
+    """Return the call information inside a :func:`score_calls` table (drop the score columns).
+
+    Keeps ``call_id``, ``agent_id``, ``lang`` and every column after the ``n_<behaviour>``
+    counts (``customer_name``, ``n_turns``, ``has_timestamps``, metadata). A table without the
+    counts is returned unchanged.
+    """
+    last = f"n_{list(BEHAVIOURS)[-1]}"
+    if last not in calls.columns:
+        return calls
+    after = list(calls.columns[calls.columns.get_loc(last) + 1:])
+    return calls[[c for c in ("call_id", "agent_id", "lang") if c in calls.columns] + after]
+
+
+def rescore(
+    calls: pd.DataFrame, hits: pd.DataFrame, scorecard: Scorecard | PathLike | None = None,
+) -> pd.DataFrame:
+    """Score an already scored batch again with another scorecard, without detecting again.
+
+    For the notebook loop "change a weight, score again": ``rescore(result.calls,
+    result.hits, sc.with_item("apology", weight=15))``. Weights, applicability, auto-fail,
+    minimum counts and ``min_confidence`` take effect; a new scorecard's extra lexicons and
+    detector parameters change *detection* and need ``csqa.score`` again.
+
+    Parameters
+    ----------
+    calls : DataFrame
+        A :func:`score_calls` table (``result.calls``).
+    hits, scorecard
+        As for :func:`score_calls`.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`score_calls`.
+    """
+    return score_calls(call_info_of(calls), hits, scorecard)
 
 
 def item_outcomes(
