@@ -288,3 +288,18 @@ def test_aggregation_columns_from_scored_calls(card):
         "flag_greeting"]
     assert list(out["agent_id"]) == [UNATTRIBUTED, "a", "b"]
     assert out["flag_greeting"].dtype == bool
+
+
+@pytest.mark.parametrize("kind, flagged", [("reward", "B"), ("penalty", "A")])
+def test_aggregation_flag_direction_follows_the_item_kind(kind, flagged):
+    # soft_sell: A 10 of 10 calls, B 0 of 10, C 5 of 10. As a reward, B is worse (fewer);
+    # scored as a penalty (the strict scorecard's no-upsell item), A is worse (more).
+    rows = [{"call_id": f"{a}{i}", "agent_id": a, "score": 50.0, "auto_fail": False,
+             "upsell": 1.0, "n_soft_sell": int(i < k)}
+            for a, k in (("A", 10), ("B", 0), ("C", 5)) for i in range(10)]
+    sc = Scorecard.from_dict({"items": {"upsell": {"any_of": ["soft_sell"], "kind": kind, "weight": 1}}})
+    agents = aggregate(pd.DataFrame(rows), sc).set_index("agent_id")
+    assert agents.index[agents["flag_soft_sell"]].tolist() == [flagged]
+    tests = flag_tests(pd.DataFrame(rows), sc)
+    assert set(tests["polarity"][tests["behaviour"] == "soft_sell"]) == {
+        "credit" if kind == "reward" else "cost"}

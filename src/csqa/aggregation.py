@@ -244,15 +244,31 @@ def _pools(summary: pd.DataFrame, pool_by: Sequence[str]) -> list[np.ndarray]:
 
 
 # -- public tables -------------------------------------------------------------------------
+def _directions(sc: Scorecard) -> dict[str, str]:
+    """Which way is worse, per agent behaviour: "credit" (less is worse) or "cost" (more is).
+
+    The scorecard decides when its items score the behaviour one way (strict's penalty on
+    ``soft_sell``); otherwise the catalogue's polarity.
+    """
+    out = {}
+    for b in BEHAVIOURS:
+        if BEHAVIOURS[b].polarity == "signal":
+            continue
+        kinds = {i.kind for i in sc.items if b in i.behaviours}
+        out[b] = ("cost" if kinds == {"penalty"} else "credit" if kinds == {"reward"}
+                  else BEHAVIOURS[b].polarity)
+    return out
+
+
 def _flag_table(summary: pd.DataFrame, keys: list[str], pool_by: Sequence[str],
-                min_calls: int, alpha: float, correction: str) -> pd.DataFrame:
-    scored = [b for b in BEHAVIOURS
-              if BEHAVIOURS[b].polarity != "signal" and f"_x_{b}" in summary]
+                min_calls: int, alpha: float, correction: str, sc: Scorecard) -> pd.DataFrame:
+    direction = _directions(sc)
+    scored = [b for b in direction if f"_x_{b}" in summary]
     cols = [*keys, "behaviour", "polarity", "x", "n", "rate", "rest_x", "rest_n", "rest_rate",
             "p_value", "p_adjusted", "flag"]
     if not scored or not len(summary):
         return pd.DataFrame(columns=[*cols, "_row"])
-    credit = np.array([BEHAVIOURS[b].polarity == "credit" for b in scored])
+    credit = np.array([direction[b] == "credit" for b in scored])
     testable = ~(summary[keys] == UNATTRIBUTED).any(axis=1).to_numpy()
     parts = []
     for ix in _pools(summary, pool_by):
@@ -287,10 +303,11 @@ def flag_tests(
 ) -> pd.DataFrame:
     """Return the test behind every ``flag_<behaviour>`` of :func:`aggregate` (long table).
 
-    One row per group and scored behaviour: ``x`` of ``n`` applicable calls showed it
+    One row per group and agent behaviour: ``x`` of ``n`` applicable calls showed it
     (``rate``), against ``rest_x`` of ``rest_n`` in the rest of the pool; the one-sided
-    Fisher exact ``p_value`` that the group is *worse* (credit behaviour: lower rate; cost
-    behaviour: higher rate), NaN when not tested (fewer than ``min_calls_for_flags``
+    Fisher exact ``p_value`` that the group is *worse* (``polarity`` credit: lower rate;
+    cost: higher rate; the scorecard's item kind decides when an item scores the behaviour,
+    else the catalogue), NaN when not tested (fewer than ``min_calls_for_flags``
     applicable calls, the unattributed row, or no other group to compare with);
     ``p_adjusted`` after ``correction`` over all tests in the table; ``flag``.
     Parameters as for :func:`aggregate`.
@@ -298,7 +315,7 @@ def flag_tests(
     sc = Scorecard.load(scorecard)
     df, keys = _prepare(calls, by)
     summary = _summary(df, keys, sc)
-    out = _flag_table(summary, keys, pool_by, min_calls_for_flags, alpha, correction)
+    out = _flag_table(summary, keys, pool_by, min_calls_for_flags, alpha, correction, sc)
     return out.drop(columns="_row", errors="ignore")
 
 
@@ -346,7 +363,8 @@ def aggregate(
         ``min_calls_for_rank`` scored calls; ties share the best rank), ``percentile`` (share
         of ranked groups whose adjusted score is at or below this one), ``auto_fail_rate``, then per
         behaviour ``rate_<id>``, ``rate_<id>_ci_low``, ``rate_<id>_ci_high`` (Wilson 95%),
-        ``n_<id>_applicable`` and ``flag_<id>`` (False when not tested). The unattributed
+        ``n_<id>_applicable`` and, for agent behaviours (not customer signals), ``flag_<id>``
+        (False when not tested). The unattributed
         row has no adjusted score, rank, percentile or flags.
     """
     if correction not in CORRECTIONS:
@@ -375,7 +393,7 @@ def aggregate(
     s.insert(s.columns.get_loc("score_adjusted") + 1, "score_reliability", reliability)
     s.insert(s.columns.get_loc("score_reliability") + 1, "rank", rank)
     s.insert(s.columns.get_loc("rank") + 1, "percentile", pct)
-    flags = _flag_table(s, keys, pool_by, min_calls_for_flags, alpha, correction)
+    flags = _flag_table(s, keys, pool_by, min_calls_for_flags, alpha, correction, sc)
     f_beh, f_row = flags["behaviour"].to_numpy(), flags["_row"].to_numpy(int)
     f_flag = flags["flag"].to_numpy(bool)
     new = {}
@@ -383,8 +401,8 @@ def aggregate(
         if col == "_ss" or col.startswith("_x_"):
             continue
         new[col] = s[col]
-        if col.startswith("n_") and col.endswith("_applicable"):
-            b = col[2:-len("_applicable")]
+        b = col[2:-len("_applicable")] if col.startswith("n_") and col.endswith("_applicable") else ""
+        if b in BEHAVIOURS and BEHAVIOURS[b].polarity != "signal":
             flag = np.zeros(len(s), dtype=bool)
             hit = f_beh == b
             flag[f_row[hit]] = f_flag[hit]
