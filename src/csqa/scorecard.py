@@ -561,6 +561,11 @@ def _detectors(dets: Mapping[str, Any], where: str, probs: list[str]
     return tuple(out)
 
 
+def _scorable() -> tuple[str, ...]:
+    """Behaviour ids an item can score (agent behaviours, not customer signals)."""
+    return BEHAVIOURS.ids(polarity="credit") + BEHAVIOURS.ids(polarity="cost")
+
+
 def _behaviours(item_id: str, raw: Mapping[str, Any], where: str, at: str, probs: list[str]
                 ) -> tuple[str, ...] | None:
     """The item's behaviour ids (its key, or ``any_of``), or None after adding the problem."""
@@ -568,14 +573,14 @@ def _behaviours(item_id: str, raw: Mapping[str, Any], where: str, at: str, probs
     if any_of is None:
         if item_id in BEHAVIOURS:
             return (item_id,)
-        probs.append(not_one_of(where, f"{at} behaviour", item_id, BEHAVIOURS)
+        probs.append(not_one_of(where, f"{at} behaviour", item_id, _scorable())
                      + ". To give an item its own name, list its behaviours in any_of = [...].")
         return None
     any_of = [any_of] if isinstance(any_of, str) else any_of
     if not isinstance(any_of, list) or not any_of or not all(isinstance(b, str) for b in any_of):
         probs.append(_bad(where, at, "any_of", any_of, "a non-empty list of behaviour ids"))
         return None
-    bad = [not_one_of(where, f"{at} any_of entry", b, BEHAVIOURS) for b in any_of
+    bad = [not_one_of(where, f"{at} any_of entry", b, _scorable()) for b in any_of
            if b not in BEHAVIOURS]
     probs += bad
     return None if bad else tuple(dict.fromkeys(any_of))
