@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from csqa.nlp import norm, phrase_forms
 
@@ -46,7 +47,9 @@ class Unit:
 
     def test(self, form: str) -> bool:
         """True when ``form`` passes this test."""
-        return self.any or form in self.words or (bool(self.prefixes) and form.startswith(self.prefixes))
+        if form in self.words or self.any:
+            return True
+        return bool(self.prefixes) and form.startswith(self.prefixes)
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,22 @@ class Element:
     def first_units(self) -> list[Unit]:
         """The units any occurrence of this element can begin with."""
         return [alt[0] for alt in self.alternatives if alt]
+
+    @cached_property
+    def by_first_word(self) -> tuple[dict[str, tuple[tuple[Unit, ...], ...]], tuple[tuple[Unit, ...], ...]]:
+        """Alternatives indexed by the words they can start with, and those starting with a
+        prefix or any word (tried everywhere). Lexicon groups can hold hundreds of
+        alternatives; this keeps trying them one lookup long."""
+        index: dict[str, list[tuple[Unit, ...]]] = {}
+        other: list[tuple[Unit, ...]] = []
+        for alt in self.alternatives:
+            first = alt[0]
+            if first.prefixes or first.any:
+                other.append(alt)
+            else:
+                for word in first.words:
+                    index.setdefault(word, []).append(alt)
+        return {w: tuple(a) for w, a in index.items()}, tuple(other)
 
 
 Pattern = tuple[Element, ...]
