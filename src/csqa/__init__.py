@@ -70,10 +70,10 @@ def explain_text(text: str, *, speaker: str = "agent", lexicons: tuple[str, ...]
     >>> csqa.explain_text("pasensya na po sa abala", speaker="agent")["label"].tolist()  # doctest: +SKIP
     ['apology']
     """
-    from csqa.detection.lexical import LexicalDetector
+    from csqa.detection import lexical_detector
     from csqa.lexicon import load_lexicon
 
-    matches = LexicalDetector(load_lexicon(lexicons)).match_text(text, speaker)
+    matches = lexical_detector(load_lexicon(lexicons)).match_text(text, speaker)
     return pd.DataFrame(
         [(m.rule.label, text[m.start_char:m.end_char], m.start_char, m.end_char, m.rule.id, m.rule.confidence) for m in matches],
         columns=["label", "evidence", "start_char", "end_char", "rule", "confidence"],

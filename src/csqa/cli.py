@@ -16,6 +16,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from csqa._version import __version__
@@ -43,7 +44,7 @@ def _setup_logging(quiet: bool) -> None:
 
 
 def _fail(exc: BaseException) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+    err.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, highlight=False)
     return typer.Exit(code=1)
 
 

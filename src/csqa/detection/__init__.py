@@ -47,7 +47,8 @@ class Detection:
 _detectors: dict[int, LexicalDetector] = {}
 
 
-def _lexical_detector(lexicon: Lexicon) -> LexicalDetector:
+def lexical_detector(lexicon: Lexicon) -> LexicalDetector:
+    """The (cached) lexical detector for a lexicon: its matcher is compiled once per process."""
     key = id(lexicon)
     if key not in _detectors:
         _detectors[key] = LexicalDetector(lexicon)
@@ -77,7 +78,7 @@ def detect(
     Detection
     """
     lexicon = lexicon or load_lexicon()
-    detector = _lexical_detector(lexicon)
+    detector = lexical_detector(lexicon)
     u = utterances.sort_values(["call_id", "turn"], kind="stable").reset_index(drop=True)
     for col in ("start", "end"):
         if col not in u:
