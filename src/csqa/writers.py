@@ -3,6 +3,8 @@ output folder only once every file is complete, so an interrupted run leaves no 
 
 Tables can be written in pieces (``write`` appends), so a streaming run never holds all hits
 in memory: parquet through one ``pyarrow.parquet.ParquetWriter`` per table, CSV by appending.
+A run's spill files go to :meth:`RunWriter.scratch_dir`, inside the temporary folder, so they
+are removed with it whether the run completes or not.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from csqa.types import PathLike, REJECT_COLUMNS
 FORMATS = ("parquet", "csv")
 
 
-def _arrow_schema(frame: pd.DataFrame) -> pa.Schema:
+def _arrow_schema(frame: pd.DataFrame | pa.Table) -> pa.Schema:
     """The arrow schema of ``frame``, with columns that are all null in it typed as strings."""
-    schema = pa.Table.from_pandas(frame, preserve_index=False).schema.remove_metadata()
+    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    schema = table.schema.remove_metadata()
     return pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in schema])
 
 
@@ -58,6 +61,7 @@ class RunWriter:
         self._schemas: dict[str, pa.Schema] = {}
         self._csv_started: set[str] = set()
         self._rejects = 0
+        self._scratch: Path | None = None
 
     def __enter__(self) -> RunWriter:
         if self.tmp_dir.exists():
@@ -70,8 +74,27 @@ class RunWriter:
         """Where table ``name`` is being written (inside the temporary folder)."""
         return self.tmp_dir / f"{name}.{self.format}"
 
-    def write(self, name: str, frame: pd.DataFrame) -> None:
-        """Append ``frame`` to table ``name`` (the first piece fixes the columns and types)."""
+    def scratch_dir(self) -> Path:
+        """A folder for the run's temporary files, removed before the output appears.
+
+        Returns
+        -------
+        Path
+            ``<tmp_dir>/_scratch`` (created on first call); it is deleted when the run ends,
+            whether it completes or fails, and is never part of the output.
+        """
+        if self._scratch is None:
+            self._scratch = self.tmp_dir / "_scratch"
+            self._scratch.mkdir()
+        return self._scratch
+
+    def write(self, name: str, frame: pd.DataFrame | pa.Table) -> None:
+        """Append ``frame`` (a DataFrame or an Arrow table) to table ``name``.
+
+        The first piece fixes the columns and types; later pieces are cast to them.
+        """
+        if isinstance(frame, pa.Table) and self.format == "csv":
+            frame = frame.to_pandas()
         if self.format == "csv":
             first = name not in self._csv_started
             frame.to_csv(self.path(name), mode="w" if first else "a", header=first, index=False)
@@ -81,7 +104,10 @@ class RunWriter:
             self._schemas[name] = _arrow_schema(frame)
             self._parquet[name] = pq.ParquetWriter(self.path(name), self._schemas[name])
         schema = self._schemas[name]
-        table = pa.Table.from_pandas(frame.reindex(columns=schema.names), schema=schema, preserve_index=False)
+        if isinstance(frame, pa.Table):
+            table = frame.select(schema.names).cast(schema)
+        else:
+            table = pa.Table.from_pandas(frame.reindex(columns=schema.names), schema=schema, preserve_index=False)
         self._parquet[name].write_table(table)
 
     def write_rejects(self, rejects: pd.DataFrame) -> None:
@@ -104,6 +130,8 @@ class RunWriter:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         for writer in self._parquet.values():
             writer.close()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
         if exc_type is not None:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             return

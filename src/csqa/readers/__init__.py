@@ -24,7 +24,8 @@ from csqa.readers import captions, tabular, text, vendors
 from csqa.schema import DATAFRAME_SOURCE, Raw, check_columns, empty_rejects, split_valid
 from csqa.types import PathLike
 
-__all__ = ["FORMATS", "ReadResult", "read", "read_table", "sniff_format", "validate"]
+__all__ = ["Block", "FORMATS", "Finished", "ReadResult", "finish_calls", "iter_tables", "read",
+           "read_table", "sniff_format", "validate"]
 
 Source = Union[PathLike, pd.DataFrame, Sequence[Union[PathLike, pd.DataFrame]]]
 
@@ -284,3 +285,7 @@ def validate(source: Source, *, format: str = "auto") -> pd.DataFrame:
         On the errors that stop a read (see :func:`read_table`).
     """
     return read_table(source, format=format).rejects
+
+
+# Chunked reading for streaming jobs (imported last: it uses the helpers above).
+from csqa.readers.stream import Block, Finished, finish_calls, iter_tables  # noqa: E402

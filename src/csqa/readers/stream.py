@@ -1,0 +1,414 @@
+"""Read transcripts in blocks, and finish validation once a call's rows are all together.
+
+:func:`iter_tables` reads JSON Lines, CSV/TSV and Parquet files ``chunk_rows`` records at a
+time (other formats hold one call per file and are read whole) and validates each block row by
+row with :func:`csqa.schema.split_valid`. The checks that need a whole call (a call numbers
+all its turns or none, ``(call_id, turn)`` is unique, turns numbered by appearance, call-level
+columns filled within the call) are redone by :func:`finish_calls` over all the rows of a set of
+whole calls, which a streaming job gathers from anywhere in its inputs. Every row keeps its
+global position in the inputs (:data:`SEQ`), so "first" and "order of appearance" mean the same
+as when everything is read at once with :func:`csqa.readers.read_table`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import warnings
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from csqa.errors import InputError
+from csqa.schema import (CALL_COLUMNS, CANONICAL_COLUMNS, Raw, _as_text, check_columns,
+                         empty_rejects, quote, rejects_frame, split_valid)
+from csqa.types import REJECT_COLUMNS, REQUIRED_COLUMNS, SOURCE_COLUMNS, PathLike
+
+__all__ = ["Block", "Finished", "SEQ", "TURN_GIVEN", "CHUNKED_FORMATS", "input_files",
+           "iter_tables", "finish_calls", "table_columns"]
+
+#: Column holding a row's position over all inputs (0, 1, ...; raw records, in input order).
+SEQ = "__csqa_seq__"
+#: Column telling whether the input gave the row's turn number.
+TURN_GIVEN = "__csqa_turn_given__"
+_RAW = "__csqa_raw_{}__"
+HELPER_COLUMNS: tuple[str, ...] = (SEQ, TURN_GIVEN)
+#: Formats read ``chunk_rows`` records at a time; the others are read one whole file at a time.
+CHUNKED_FORMATS: tuple[str, ...] = ("jsonl", "csv", "tsv", "parquet")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of one input file, validated row by row.
+
+    Attributes
+    ----------
+    file : str
+        The input file.
+    rows : DataFrame
+        The rows that passed the row checks: canonical columns, other input columns,
+        ``input_file``, ``input_line``, then :data:`SEQ` and :data:`TURN_GIVEN`. Call-level
+        columns are not filled and turns of unnumbered calls are provisional: pass the rows
+        of whole calls to :func:`finish_calls`.
+    rejects : DataFrame
+        Records rejected in this block (``REJECT_COLUMNS``), in input order.
+    merge_by_time : frozenset of str
+        Calls whose recording legs are merged by start time (Genesys).
+    """
+
+    file: str
+    rows: pd.DataFrame
+    rejects: pd.DataFrame
+    merge_by_time: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Finished:
+    """What :func:`finish_calls` returns.
+
+    Attributes
+    ----------
+    utterances : DataFrame
+        The canonical utterance table of these calls, calls in order of their first row in the
+        inputs, then by turn.
+    rejects : DataFrame
+        Rows rejected by the call-level checks (``REJECT_COLUMNS``), in input order.
+    first : Series
+        Each call's first row position in the inputs (:data:`SEQ`), indexed by ``call_id`` in
+        the order of ``utterances``: the key that orders calls across separately finished sets.
+    """
+
+    utterances: pd.DataFrame
+    rejects: pd.DataFrame
+    first: pd.Series
+
+
+# ---------------------------------------------------------------------------- raw blocks
+def _jsonl_blocks(path: str, chunk_rows: int) -> Iterator[Raw]:
+    from csqa.readers import tabular
+
+    lines = tabular._lines(path)
+    while block := list(itertools.islice(lines, chunk_rows)):
+        yield tabular.parse_json_lines(path, block)
+
+
+def _csv_blocks(path: str, sep: str, chunk_rows: int) -> Iterator[Raw]:
+    from csqa.readers import tabular
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        raise tabular._fail(path, f"cannot open: {exc.strerror or exc}") from exc
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or not head.strip():
+        yield tabular.read_csv(path, sep=sep)  # UTF-16 or empty: the whole-file reader
+        return
+    kind = "TSV" if sep == "\t" else "CSV"
+    line = 1
+    try:
+        header = pd.read_csv(path, sep=sep, nrows=0, encoding="utf-8-sig").columns
+        na = {c: ([""] if c in tabular._TEXT_COLUMNS else tabular._NA_WORDS) for c in header}
+        reader = pd.read_csv(path, sep=sep, keep_default_na=False, na_values=na,
+                             dtype={c: "str" for c in tabular._TEXT_COLUMNS if c in header},
+                             index_col=False, encoding="utf-8-sig", chunksize=chunk_rows)
+        with reader:
+            while True:
+                with warnings.catch_warnings():  # more fields than the header: an error
+                    warnings.simplefilter("error", pd.errors.ParserWarning)
+                    frame = next(reader, None)
+                if frame is None:
+                    return
+                frame["input_file"] = path
+                frame["input_line"] = np.arange(line, line + len(frame), dtype="int64")
+                line += len(frame)
+                yield Raw(frame, rejects_frame([]))
+    except (UnicodeDecodeError, pd.errors.ParserWarning, pd.errors.ParserError,
+            ValueError) as exc:
+        tabular.read_csv(path, sep=sep)  # words the error with its line, when it can
+        raise tabular._fail(path, f"cannot parse as {kind} near data row {line}: "
+                                  f"{str(exc).strip()}") from exc
+
+
+def _parquet_blocks(path: str, chunk_rows: int) -> Iterator[Raw]:
+    import pyarrow.parquet as pq
+
+    from csqa.readers import tabular
+
+    if not os.path.exists(path):
+        raise tabular._fail(path, "cannot open: No such file or directory")
+    try:
+        batches = pq.ParquetFile(path).iter_batches(batch_size=chunk_rows)
+    except Exception as exc:  # pyarrow raises several unrelated types
+        raise tabular._fail(path, f"cannot read as Parquet: {exc}") from exc
+    line = 1
+    while True:
+        try:
+            batch = next(batches, None)
+        except Exception as exc:
+            raise tabular._fail(path, f"cannot read as Parquet: {exc}") from exc
+        if batch is None:
+            return
+        frame = batch.to_pandas().reset_index(drop=True)
+        frame["input_file"] = path
+        frame["input_line"] = np.arange(line, line + len(frame), dtype="int64")
+        line += len(frame)
+        yield Raw(frame, rejects_frame([]))
+
+
+def iter_raw(path: str, format: str, chunk_rows: int) -> Iterator[Raw]:
+    """Yield the raw rows of one file in blocks of about ``chunk_rows`` records.
+
+    Parameters
+    ----------
+    path : str
+        The file.
+    format : str
+        Its format name (see :data:`csqa.readers.FORMATS`); formats not in
+        :data:`CHUNKED_FORMATS` yield the whole file as one block.
+    chunk_rows : int
+        Records (lines, rows) per block; a JSON Lines call object counts as one.
+
+    Yields
+    ------
+    Raw
+        Rows with ``input_file``/``input_line``, and the records rejected while parsing.
+    """
+    if format == "jsonl":
+        yield from _jsonl_blocks(path, chunk_rows)
+    elif format in ("csv", "tsv"):
+        yield from _csv_blocks(path, "\t" if format == "tsv" else ",", chunk_rows)
+    elif format == "parquet":
+        yield from _parquet_blocks(path, chunk_rows)
+    else:
+        from csqa.readers import _READERS
+
+        yield _READERS[format](path)
+
+
+# ---------------------------------------------------------------------------- pass 1
+def input_files(source: PathLike | Sequence[PathLike], *, format: str = "auto") -> list[tuple[str, str]]:
+    """List the files a source stands for, with the format each is read as.
+
+    Parameters
+    ----------
+    source : path or list of paths
+        Files, or directories standing for their transcript files.
+    format : str
+        ``"auto"`` or a name in :data:`csqa.readers.FORMATS`.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(path, format name)`` in the order they are read.
+
+    Raises
+    ------
+    InputError
+        A file is missing, a directory holds no transcript, or an extension is unknown.
+    """
+    from csqa import readers
+
+    name = readers._format_name(format)
+    items = readers._expand([source] if isinstance(source, (str, os.PathLike)) else source)
+    out = []
+    for item in items:
+        if isinstance(item, pd.DataFrame):
+            raise InputError("iter_tables reads files; use read_table for a DataFrame")
+        out.append((item, readers.sniff_format(item) if name == "auto" else name))
+    return out
+
+
+def _prepare(rows: pd.DataFrame, seq0: int) -> pd.DataFrame:
+    """Add the helper columns; hide call-level columns from ``split_valid``'s within-block fill."""
+    rows = rows.reset_index(drop=True)
+    n = len(rows)
+    extra = {SEQ: np.arange(seq0, seq0 + n, dtype="int64"),
+             TURN_GIVEN: (rows["turn"].notna().to_numpy(dtype=bool) if "turn" in rows
+                          else np.zeros(n, dtype=bool))}
+    rows = rows.rename(columns={c: _RAW.format(c) for c in CALL_COLUMNS if c in rows})
+    return rows.assign(**extra)
+
+
+def _restore(valid: pd.DataFrame, present: Sequence[str]) -> pd.DataFrame:
+    """Put the call-level columns back, converted as ``split_valid`` does but not filled."""
+    for name in present:
+        raw = _RAW.format(name)
+        values = _as_text(valid[raw])[0]
+        values = values.where(~(values.str.strip() == "").fillna(False).to_numpy(dtype=bool))
+        valid[name] = values.astype(object).where(values.notna(), None)
+    return valid.drop(columns=[_RAW.format(name) for name in present])
+
+
+def iter_tables(source: PathLike | Sequence[PathLike], *, chunk_rows: int = 20_000,
+                format: str = "auto") -> Iterator[Block]:
+    """Read and validate files block by block, without holding more than a block in memory.
+
+    Parameters
+    ----------
+    source : path or list of paths
+        Files, or directories standing for their transcript files.
+    chunk_rows : int
+        Records per block for the formats in :data:`CHUNKED_FORMATS`.
+    format : str
+        ``"auto"`` (by extension) or a name in :data:`csqa.readers.FORMATS`.
+
+    Yields
+    ------
+    Block
+        Blocks in input order; :data:`SEQ` numbers the raw records over all files.
+
+    Raises
+    ------
+    InputError
+        As :func:`csqa.readers.read_table`; a required column missing from a whole file is
+        reported when the file has been read to its end.
+    """
+    if chunk_rows < 1:
+        raise InputError(f"iter_tables: chunk_rows must be at least 1, not {chunk_rows}")
+    seq = 0
+    for item, fmt in input_files(source, format=format):
+        seen: set[str] = set()
+        any_rows = False
+        for raw in iter_raw(item, fmt, chunk_rows):
+            rows = raw.rows
+            if len(rows):
+                any_rows = True
+                seen.update(map(str, rows.columns))
+                for column in REQUIRED_COLUMNS:  # may still come in a later block
+                    if column not in rows:
+                        rows = rows.assign(**{column: None})
+            merged = frozenset(rows.attrs.get("merge_by_time", ()))
+            present = [c for c in CALL_COLUMNS if c in rows]
+            valid, rejects = split_valid(_prepare(rows, seq), source=item)
+            seq += len(rows)
+            valid.attrs = {}
+            rejects = pd.concat([r for r in (raw.rejects, rejects) if len(r)] or [empty_rejects()],
+                                ignore_index=True)
+            if len(rejects) > 1:
+                rejects = rejects.iloc[np.argsort(rejects["input_line"].to_numpy(),
+                                                  kind="stable")].reset_index(drop=True)
+            yield Block(item, _restore(valid, present), rejects, merged)
+        if any_rows and not set(REQUIRED_COLUMNS) <= seen:
+            check_columns(pd.DataFrame(columns=sorted(seen - set(SOURCE_COLUMNS))), item)
+
+
+# ---------------------------------------------------------------------------- pass 2
+def _first_text(file: str, line: int, here: str) -> str:
+    return f"{int(line)}" if file == here else f"{file}:{int(line)}"
+
+
+def finish_calls(rows: pd.DataFrame, *, merge_by_time: Collection[str] = (),
+                 columns: Sequence[str] | None = None) -> Finished:
+    """Apply the whole-call checks to the rows of whole calls gathered from :func:`iter_tables`.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Concatenated :attr:`Block.rows` holding every row of each of its calls, in any order.
+    merge_by_time : collection of str
+        Calls whose rows are ordered by ``start`` rather than by input position (recording
+        legs from several files).
+    columns : sequence of str, optional
+        The other input columns, in output order (columns absent from ``rows`` are added,
+        empty); by default those of ``rows``.
+
+    Returns
+    -------
+    Finished
+        As :func:`csqa.schema.split_valid` would give for these calls read at once: a call
+        that numbers some turns has its unnumbered rows rejected; a repeated
+        ``(call_id, turn)`` is rejected after its first appearance (the message names the
+        first one's line, and its file when that is another file); unnumbered calls are
+        numbered by appearance; ``agent_id``/``customer_name`` are filled within the call.
+    """
+    fixed = [*CANONICAL_COLUMNS]
+    others = [c for c in (columns if columns is not None else rows.columns)
+              if c not in fixed and c not in SOURCE_COLUMNS and c not in HELPER_COLUMNS]
+    out_columns = [*fixed, *others, *SOURCE_COLUMNS]
+    if len(rows) == 0:
+        return Finished(rows.reindex(columns=out_columns).reset_index(drop=True),
+                        empty_rejects(), pd.Series([], dtype="int64", name=SEQ))
+    rows = rows.iloc[np.argsort(rows[SEQ].to_numpy(), kind="stable")].reset_index(drop=True)
+    seq = rows[SEQ].to_numpy(dtype="int64")
+    codes = pd.factorize(rows["call_id"])[0]
+    key = seq.astype("float64")
+    if merge_by_time:
+        merged = rows["call_id"].isin(list(merge_by_time)).to_numpy()
+        start = pd.to_numeric(rows["start"], errors="coerce").to_numpy(dtype="float64",
+                                                                       na_value=np.inf)
+        key[merged] = start[merged]
+    rows = rows.iloc[np.lexsort((seq, key, codes))].reset_index(drop=True)
+    n = len(rows)
+    seq, codes = rows[SEQ].to_numpy(dtype="int64"), pd.factorize(rows["call_id"])[0]
+    given = rows[TURN_GIVEN].to_numpy(dtype=bool)
+    turn = rows["turn"].to_numpy(dtype="int64")
+    files = rows["input_file"].to_numpy(dtype=object)
+    lines = rows["input_line"].to_numpy(dtype="int64")
+    ids = rows["call_id"].to_numpy(dtype=object)
+    code = np.full(n, None, dtype=object)
+    reason = np.full(n, None, dtype=object)
+
+    numbered = pd.Series(given).groupby(codes).transform("any").to_numpy(dtype=bool)
+    for i in np.flatnonzero(numbered & ~given):
+        code[i] = "missing_value"
+        reason[i] = f"turn is missing while other turns of call {quote(ids[i])} are numbered"
+    keyed = np.flatnonzero(given)
+    pairs = pd.DataFrame({"c": codes[keyed], "t": turn[keyed]})
+    dup = pairs.duplicated(keep="first").to_numpy()
+    if dup.any():
+        firsts = pairs.assign(i=keyed).groupby(["c", "t"])["i"].transform("first")
+        for i, f in zip(keyed[dup], firsts.to_numpy()[dup]):
+            code[i] = "duplicate_turn"
+            reason[i] = (f"turn {int(turn[i])} of call {quote(ids[i])} appears again "
+                         f"(first at {_first_text(files[f], lines[f], files[i])})")
+    ok = pd.isna(code)
+    rejects = rejects_frame([])
+    if not ok.all():
+        bad = np.flatnonzero(~ok)
+        rejects = pd.DataFrame({"input_file": pd.Series(files[bad], dtype="str"),
+                                "input_line": pd.Series(lines[bad], dtype="int64"),
+                                "call_id": pd.Series(ids[bad], dtype=object),
+                                "reason_code": pd.Series(code[bad], dtype="str"),
+                                "reason": pd.Series(reason[bad], dtype="str")})
+        rejects = rejects.iloc[np.argsort(seq[bad], kind="stable")].reset_index(drop=True)
+        rejects = rejects.reindex(columns=list(REJECT_COLUMNS))
+    kept = np.flatnonzero(ok)
+    turn, codes, seq, numbered = turn[kept], codes[kept], seq[kept], numbered[kept]
+    renumber = ~numbered
+    if renumber.any():
+        turn = turn.copy()
+        turn[renumber] = pd.Series(codes[renumber]).groupby(codes[renumber]).cumcount().to_numpy()
+    first_of_call = pd.Series(seq).groupby(codes).transform("min").to_numpy()
+    order = np.lexsort((np.arange(len(kept)), turn, first_of_call))
+    table = rows.iloc[kept[order]].reset_index(drop=True)
+    table["turn"] = pd.Series(turn[order], dtype="int64")
+    for name in CALL_COLUMNS:
+        values = table[name]
+        values = values.where(values.notna(), values.groupby(table["call_id"], sort=False)
+                              .transform("first"))
+        table[name] = values.astype(object).where(values.notna(), None)
+    first = table.groupby("call_id", sort=False)[SEQ].min()
+    first.name = SEQ
+    return Finished(table.reindex(columns=out_columns), rejects, first)
+
+
+def table_columns(blocks_columns: Sequence[Sequence[str]]) -> list[str]:
+    """The ordered union of blocks' column lists (first appearance wins), helpers left out.
+
+    Parameters
+    ----------
+    blocks_columns : sequence of sequence of str
+        Each block's columns, in input order.
+
+    Returns
+    -------
+    list of str
+    """
+    seen: dict[str, None] = {}
+    for cols in blocks_columns:
+        for c in cols:
+            if c not in HELPER_COLUMNS:
+                seen.setdefault(c, None)
+    return list(seen)
