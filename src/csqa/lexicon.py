@@ -36,6 +36,7 @@ CUES: dict[str, str] = {
     "cue.address": "words that address someone by name (sir, puan, ma'am) right before the name",
     "cue.cut_off": "a cut-off word or mark at the end of a turn",
     "cue.name_request": "the agent asks for the customer's name (may i have your name, boleh saya dapatkan nama)",
+    "cue.offer": "a product or price word that makes an agent turn an offer (plan, add-on, a month)",
     "cue.interest": "the customer shows interest in a product (how much is, magkano, berapa harga)",
 }
 """Cue labels: found like behaviours but consumed by guards and conversation rules, never output.
@@ -190,11 +191,14 @@ def _read_rules(files: Iterable[tuple[str, Path]], sets: Mapping[str, frozenset[
 
 @lru_cache(maxsize=8)
 def _load(extra: tuple[str, ...]) -> Lexicon:
-    rule_files, set_files = _lexicon_files(_package_root())
+    root = _package_root()
+    rule_files, set_files = _lexicon_files(root)
     for item in extra:
         path = Path(item)
         if not path.exists():
             raise LexiconError(f"{path}: lexicon file or folder not found")
+        if path.resolve().is_relative_to(root.resolve()):
+            continue  # a shipped file: already loaded
         more_rules, more_sets = _lexicon_files(path)
         rule_files += more_rules
         set_files += more_sets

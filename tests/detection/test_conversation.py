@@ -176,3 +176,18 @@ def test_conversation_name_addressed_with_honorific_counts_when_customer_said_it
     hits = CustomerName().detect(_ctx(u, cues=cues))
     assert _turns(hits, "uses_customer_name") == [2]     # "lorna" was never said by the customer
     assert CustomerName().detect(_ctx(u, cues=cues[1:])).empty   # words said without being asked for a name
+
+
+def test_conversation_soft_sell_only_after_customer_interest() -> None:
+    from csqa.detection.conversation import SoftSell
+
+    u = make_call([("agent", "our roaming pass is rm38 a week"), ("customer", "do you have a cheaper plan"),
+                   ("agent", "yes the lite plan is rm25 a month"), ("agent", "your bill is rm59.90"),
+                   ("agent", "our family plan may suit you")])
+    cues = [(1, "cue.interest", "customer", 0, 11), (0, "cue.offer", "agent", 4, 16), (2, "cue.offer", "agent", 9, 13)]
+    hits = SoftSell().detect(_ctx(u, hits=[(0, "soft_sell", "agent"), (4, "soft_sell", "agent")], cues=cues))
+    # turn 0 pitched before any interest: dropped; turn 2 names a plan and a price; turn 3 a price but no product;
+    # turn 4 is a lexical soft sell after interest
+    assert _turns(hits, "soft_sell") == [2, 4]
+    assert hits.loc[hits["turn"] == 2, "evidence"].tolist() == ["rm25"]
+    assert SoftSell().detect(_ctx(u, hits=[(0, "soft_sell", "agent")])).empty

@@ -93,6 +93,48 @@ class Shouting:
         return pd.concat(out, ignore_index=True)
 
 
+@register("csqa.soft_sell.v1")
+@dataclass(frozen=True)
+class SoftSell:
+    """An offer of a product *after the customer showed interest* (BEHAVIOURS.md).
+
+    Keeps lexical ``soft_sell`` hits within ``window_turns`` turns after a customer turn that
+    shows interest, and adds the agent's answer right after it when that answer names a
+    product and a price or number (``cue.offer`` plus ``price``). Interest is ``cue.interest``
+    ("do you have", "magkano", "ada tak") or the customer naming a product (``cue.offer``).
+    An unasked-for pitch is not a soft sell.
+    """
+
+    window_turns: int = 6
+    price: str = r"(?:(?:\b(?:rm|php|p|usd|sgd|myr)|s\$|\$|₱)\s?\d[\d,]*(?:\.\d+)?|\d[\d,.]*\s?(?:pesos?|ringgit|dollars?|piso|sen|cents?)\b|\d[\d,.]*)"
+    emits: ClassVar[frozenset[str]] = frozenset({"soft_sell"})
+    replaces: ClassVar[frozenset[str]] = frozenset({"soft_sell"})
+
+    def detect(self, ctx: CallContext) -> pd.DataFrame:
+        u = ctx.utterances
+        interest = ctx.cues[ctx.cues["cue"].isin(["cue.interest", "cue.offer"])]
+        interest = interest[interest["speaker"].eq("customer")].groupby("call_id")["turn"].agg(list)
+        if interest.empty:
+            return hits_frame()
+        lexical = ctx.hit_turns("soft_sell")
+        offers = set(zip(*(ctx.cue_turns("cue.offer")[c] for c in ("call_id", "turn"))))
+        agent = u[u["speaker"].eq("agent") & u["call_id"].isin(interest.index)]
+        priced = agent["text"].str.lower().str.extract(f"({self.price})", expand=False)
+        keyed = lexical.set_index(["call_id", "turn"])
+        rows = []
+        for (call_id, turn, text), amount in zip(agent[["call_id", "turn", "text"]].itertuples(index=False), priced):
+            if not any(0 < turn - t <= self.window_turns for t in interest[call_id]):
+                continue
+            if (call_id, turn) in keyed.index:
+                rows.append(lexical[(lexical["call_id"] == call_id) & (lexical["turn"] == turn)].iloc[0].to_dict())
+            elif isinstance(amount, str) and (call_id, turn) in offers and any(0 < turn - t <= 2 for t in interest[call_id]):
+                start = text.lower().find(amount)
+                rows.append({"call_id": call_id, "turn": turn, "speaker": "agent", "behaviour": "soft_sell",
+                             "start_char": start, "end_char": start + len(amount), "evidence": text[start:start + len(amount)],
+                             "source": self.name, "confidence": 0.75})  # type: ignore[attr-defined]
+        return hits_frame(rows)
+
+
 @register("csqa.dont_know.v1")
 @dataclass(frozen=True)
 class DontKnowNoFollowup:
