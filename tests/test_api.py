@@ -60,3 +60,13 @@ def test_api_explain_text_negation_and_speaker() -> None:
     assert "apology" in set(csqa.explain_text("I'm so sorry about that", speaker="agent")["label"])
     assert "apology" not in set(csqa.explain_text("im not sorry", speaker="agent")["label"])
     assert "apology" not in set(csqa.explain_text("I'm so sorry about that", speaker="customer")["label"])
+
+
+@pytest.mark.slow
+def test_api_agents_by_team_and_week_and_trend(sample_paths) -> None:
+    result = csqa.score(sample_paths)
+    table = result.agents_by("team", "week")
+    assert {"team", "week", "n_calls", "score_mean", "score_adjusted"} <= set(table.columns)
+    assert table["n_calls"].sum() == len(result.calls)
+    trend = result.trend("team")
+    assert {"team", "week", "prev_score_mean"} <= set(trend.columns)

@@ -66,6 +66,18 @@ class ScoreResult:
             raise InputError("this result kept no utterances; score with csqa.score(...) to explain calls")
         return explain_call(call_id, calls=self.calls, hits=self.hits, utterances=self.utterances, scorecard=self.scorecard)
 
+    def agents_by(self, *by: str, **options: Any) -> pd.DataFrame:
+        """The agent table per group: ``result.agents_by("team", "week")`` (``week`` is the
+        ``date`` column truncated to the Monday of its week); options as for
+        :func:`csqa.aggregation.aggregate`."""
+        return aggregate(self.calls, self.scorecard, by=by or ("agent_id",), **options)
+
+    def trend(self, *by: str, period: str = "week") -> pd.DataFrame:
+        """Period-over-period change of the score and behaviour rates per group (needs ``date``)."""
+        from csqa.aggregation import trend
+
+        return trend(self.calls, self.scorecard, by=by, period=period)
+
     def to_dir(self, path: PathLike, *, format: str = "parquet") -> None:
         """Write hits, calls, agents, rejects and run.json into ``path`` atomically."""
         from csqa.writers import RunWriter
