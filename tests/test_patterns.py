@@ -33,6 +33,9 @@ def _spans(pattern: str | list, text: str) -> list[str]:
         ("let me _{0,2} check", "let me just quickly check", ["let me just quickly check"]),
         ("let me _{0,2} check", "let me go and then check", []),
         ("(dont|do not) know", "i don't know", ["dont know"]),
+        ("((a|per) month|monthly)", "rm20 per month", ["per month"]),
+        ("let me ((double)? check|look into) it", "let me double check it", ["let me double check it"]),
+        ("let me ((double)? check|look into) it", "let me look into it", ["let me look into it"]),
         ([{"LOWER": "thank"}, {"LOWER": {"IN": ["you", "u"]}}], "thank u", ["thank u"]),
     ],
 )

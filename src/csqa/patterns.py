@@ -9,7 +9,7 @@ A pattern is either a spaCy token-pattern list (``[{"LOWER": "sorry"}, {"LOWER":
 ``apolog*``   any word starting with ``apolog``
 ``@po``       any word of the named word set (``lexicons/<lang>/sets.toml``)
 ``_``         any one word
-``(a b|c)``   one of these word sequences
+``(a b|c)``   one of these word sequences; groups nest: ``((a|per) month|monthly)``
 ``x?``        optional element; ``*`` (zero or more) and ``+`` (one or more)
               follow ``@set``, ``_`` and ``(...)``; ``{m,n}`` follows any element
 ============  ===============================================================
@@ -152,19 +152,54 @@ def _parse_element(part: str, sets: Mapping[str, frozenset[str]]) -> Element:
     if not body:
         raise PatternSyntaxError(f'"{part}": a quantifier needs something to repeat')
     if body.startswith("(") and body.endswith(")"):
-        alts = tuple(
-            tuple(u for seq in _split_top(alt) for u in _parse_units(seq, sets))
-            for alt in body[1:-1].split("|")
-        )
+        alts = _expand_group(body[1:-1], sets, part)
         if any(not alt for alt in alts):
             raise PatternSyntaxError(f'"{part}": empty alternative in a group')
-        return Element(alts, lo, hi)
+        return Element(tuple(dict.fromkeys(alts)), lo, hi)
     units = _parse_units(body, sets)
     if len(units) > 1:  # a hyphenated literal such as "i-check"
         if (lo, hi) != (1, 1):
             return Element((units,), lo, hi)
         return Element((units,))
     return Element(((units[0],),), lo, hi)
+
+
+MAX_EXPANSION = 5000
+"""Most word sequences one group may expand to (nested groups multiply)."""
+
+
+def _split_alternatives(body: str) -> list[str]:
+    """Split a group body at the ``|`` that are not inside a nested group."""
+    parts, depth, cur = [], 0, []
+    for ch in body:
+        depth += (ch == "(") - (ch == ")")
+        if ch == "|" and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return parts
+
+
+def _expand_group(body: str, sets: Mapping[str, frozenset[str]], part: str) -> list[tuple[Unit, ...]]:
+    """The word sequences a group stands for; nested groups (optionally ``?``) are expanded."""
+    out: list[tuple[Unit, ...]] = []
+    for alt in _split_alternatives(body):
+        seqs: list[tuple[Unit, ...]] = [()]
+        for token in _split_top(alt):
+            optional = token.startswith("(") and token.endswith(")?")
+            if token.startswith("(") and (token.endswith(")") or optional):
+                inner = _expand_group(token[1:-2] if optional else token[1:-1], sets, part)
+                options = inner + ([()] if optional else [])
+                seqs = [s + o for s in seqs for o in options]
+            else:
+                units = _parse_units(token, sets)
+                seqs = [s + units for s in seqs]
+            if len(seqs) > MAX_EXPANSION:
+                raise PatternSyntaxError(f'"{part}" expands to more than {MAX_EXPANSION} word sequences; split it into several rules')
+        out.extend(seqs)
+    return out
 
 
 def _repeatable(body: str) -> bool:
