@@ -136,7 +136,7 @@ def evaluate(
 ) -> None:
     """Precision, recall and F1 per behaviour and language against gold labels."""
     import csqa
-    from csqa.evaluation import errors, in_split, summary
+    from csqa.evaluation import errors, in_split, markdown, summary
 
     _setup_logging(True)
     try:
@@ -149,7 +149,11 @@ def evaluate(
             out.print(f"\n[bold]{lvl} level[/bold] — F1 (precision/recall, n=gold positives), split={split}", highlight=False)
             _print_frame(summary(report, level=lvl).reset_index(), "table")
     if out_file is not None:
-        text = summary(report, level="turn").to_markdown() if out_file.suffix == ".md" else report.to_csv(index=False)
+        if out_file.suffix == ".md":
+            text = "".join(f"\n### {lvl} level\n\n" + markdown(summary(report, level=lvl))
+                           for lvl in ("turn", "call") if (report["level"] == lvl).any())
+        else:
+            text = report.to_csv(index=False)
         out_file.write_text(text, encoding="utf-8")
         err.print(f"metrics written to {out_file}")
     if errors_file is not None:

@@ -169,3 +169,12 @@ def errors(hits: pd.DataFrame, gold: pd.DataFrame, *, behaviours: Iterable[str] 
     out = both.merge(gold[cols], on=["call_id", "turn"], how="left")
     order = ["call_id", "turn", "speaker", *(["lang"] if "lang" in gold else []), "behaviour", "kind", "evidence", "source", "text"]
     return out[order].sort_values(["behaviour", "kind", "call_id", "turn"]).reset_index(drop=True)
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """Render a summary table (behaviour rows, language columns) as a Markdown table."""
+    cols = [str(c) for c in table.columns]
+    lines = ["| behaviour | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    for name, row in table.iterrows():
+        lines.append(f"| `{name}` | " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |")
+    return "\n".join(lines) + "\n"
