@@ -1,16 +1,26 @@
-"""Score on a Dask cluster: the same ``score_chunk`` as the local engine, one call per partition.
+"""Score on a Dask cluster: the same ``score_chunk`` as the local engine, on whole calls.
 
-Needs the optional extra: ``pip install csqa[dask]``. Each partition of the Dask DataFrame must
-hold whole calls. ``score_dask`` checks this and, when a call is split across partitions,
-shuffles by ``call_id`` first (say ``assume_partitioned_by_call=True`` to skip the check when
-you know it holds). Without a scheduler address a ``LocalCluster`` is started and closed again.
+Needs the optional extra: ``pip install csqa[dask]``. Two entry points:
+
+- :func:`score_dask` (library): a Dask DataFrame of canonical utterances -> hits, calls and
+  agents. Each partition must hold whole calls; it checks this and, when a call is split
+  across partitions, shuffles by ``call_id`` first (say ``assume_partitioned_by_call=True`` to
+  skip the check when you know it holds).
+- :func:`score_units_dask` (``csqa score --engine dask``): the streaming engine's units of
+  whole calls, read and finished here, scored on the cluster; results come back in unit order,
+  so the output is the same as the local engine's.
+
+Without a scheduler address the current client is used, or a ``LocalCluster`` is started and
+closed again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -18,6 +28,9 @@ from csqa.aggregation import aggregate
 from csqa.errors import InputError
 from csqa.pipeline import ScoreResult, Settings, chunks_of_calls, make_settings, provenance, score_chunk
 from csqa.types import PathLike, REJECT_COLUMNS
+
+if TYPE_CHECKING:
+    from csqa.engine import UnitJob, UnitResult
 
 
 def _require_dask() -> Any:
@@ -116,3 +129,44 @@ def score_dask_frame(
     ddf = dd.from_delayed([delayed(p) for p in pieces], meta=utterances.head(0), verify_meta=False)
     with dask_client(scheduler) as client:
         return _score_partitions(ddf, settings, client)
+
+
+def score_units_dask(units: Sequence[Sequence[Path]], job: UnitJob, *, scheduler: str | None = None,
+                     in_flight: int | None = None) -> Iterator[UnitResult]:
+    """Score the streaming engine's units on Dask; yield their results in unit order.
+
+    Parameters
+    ----------
+    units : sequence of sequence of Path
+        Bucket files per unit (:meth:`csqa.spill.BucketSpill.units`). They are read and
+        finished in this process, so workers need no access to the files.
+    job : UnitJob
+        Settings and reading options, sent once to every worker.
+    scheduler : str, optional
+        Scheduler address; the current client or a temporary LocalCluster when None.
+    in_flight : int, optional
+        Units submitted and not yet collected (default: twice the workers); bounds memory here.
+
+    Yields
+    ------
+    UnitResult
+        One per unit, in the order of ``units``.
+    """
+    from csqa.engine import load_unit, score_finished
+
+    _require_dask()
+    with dask_client(scheduler) as client:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        limit = in_flight or 2 * workers
+        job_future = client.scatter(job, broadcast=True, hash=False)
+        pending: deque[Any] = deque()
+        try:
+            for unit in units:
+                pending.append(client.submit(score_finished, load_unit(unit, job), job_future, pure=False))
+                while len(pending) >= limit:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            if pending:
+                client.cancel(list(pending))

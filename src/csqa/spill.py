@@ -1,0 +1,278 @@
+"""Spill files of a streaming run: rows by call bucket, hits by call-order range.
+
+A streaming ``csqa score`` reads its inputs once, block by block, and writes each block's rows
+into *buckets* chosen by a stable hash of ``call_id`` (:class:`BucketSpill`), so every row of a
+call lands in the same bucket wherever it was in the inputs. Buckets are then scored one unit
+(a few buckets, whole calls) at a time, in any order and on any worker; their hits are routed
+into *ranges* of call order (:class:`HitRanges`) and read back range by range, sorted, so the
+output is in input order while only one range is ever held in memory.
+
+Row spill files are pickled pandas frames appended one after the other: pieces keep their exact
+dtypes, columns may differ between pieces, and object columns of mixed types (which Arrow
+refuses) are fine. Hits have a fixed schema and go through Arrow IPC streams.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from csqa.readers.stream import SEQ
+
+#: Column of a hits table holding its call's first input position (the call-order key).
+FIRST = "__csqa_first__"
+
+
+def bucket_of(call_ids: pd.Series, n_buckets: int) -> np.ndarray:
+    """Return each row's bucket: a stable hash of its ``call_id`` modulo ``n_buckets``.
+
+    Parameters
+    ----------
+    call_ids : Series
+        Call ids (strings).
+    n_buckets : int
+        Number of buckets.
+
+    Returns
+    -------
+    ndarray of int64
+        The same for the same id in any process, run or machine (pandas' fixed-key SipHash).
+    """
+    if n_buckets == 1:
+        return np.zeros(len(call_ids), dtype="int64")
+    hashed = pd.util.hash_pandas_object(call_ids.astype("str"), index=False).to_numpy()
+    return (hashed % np.uint64(n_buckets)).astype("int64")
+
+
+def append_frame(path: Path, frame: pd.DataFrame) -> None:
+    """Append one pickled frame to a spill file.
+
+    Parameters
+    ----------
+    path : Path
+        The spill file (created if needed).
+    frame : DataFrame
+        The piece to add.
+    """
+    with open(path, "ab") as fh:
+        pickle.dump(frame, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def read_frames(paths: Sequence[Path]) -> list[pd.DataFrame]:
+    """Read back every frame appended to ``paths``, file by file, in the order written.
+
+    Parameters
+    ----------
+    paths : sequence of Path
+        Spill files; missing ones are skipped (a bucket no row went to).
+
+    Returns
+    -------
+    list of DataFrame
+    """
+    frames: list[pd.DataFrame] = []
+    for path in paths:
+        if not path.exists():
+            continue
+        with open(path, "rb") as fh:
+            while True:
+                try:
+                    frames.append(pickle.load(fh))
+                except EOFError:
+                    break
+    return frames
+
+
+class BucketSpill:
+    """Rows of canonical utterances spilled into buckets of whole calls.
+
+    Parameters
+    ----------
+    folder : Path
+        Where the bucket files go (created).
+    n_buckets : int
+        Number of buckets.
+    flush_rows : int
+        Rows buffered before they are split into buckets and written (fewer, larger pieces).
+
+    Attributes
+    ----------
+    sizes : ndarray of int64
+        Rows written to each bucket so far.
+    """
+
+    def __init__(self, folder: Path, n_buckets: int, *, flush_rows: int = 100_000) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.n_buckets = max(1, int(n_buckets))
+        self.flush_rows = flush_rows
+        self.sizes = np.zeros(self.n_buckets, dtype="int64")
+        self._buffer: list[pd.DataFrame] = []
+        self._buffered = 0
+
+    def path(self, bucket: int) -> Path:
+        """The rows file of ``bucket``."""
+        return self.folder / f"rows-{bucket:05d}.pkl"
+
+    def _index_path(self, bucket: int) -> Path:
+        return self.folder / f"index-{bucket:05d}.pkl"
+
+    def add(self, rows: pd.DataFrame) -> None:
+        """Buffer a block of rows (with :data:`~csqa.readers.stream.SEQ`); write when full."""
+        if len(rows):
+            self._buffer.append(rows)
+            self._buffered += len(rows)
+        if self._buffered >= self.flush_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        """Split the buffered rows by bucket and append each piece to its bucket's file."""
+        if not self._buffer:
+            return
+        rows = pd.concat(self._buffer, ignore_index=True) if len(self._buffer) > 1 else self._buffer[0]
+        self._buffer, self._buffered = [], 0
+        bucket = bucket_of(rows["call_id"], self.n_buckets)
+        order = np.argsort(bucket, kind="stable")
+        bounds = np.searchsorted(bucket[order], np.arange(self.n_buckets + 1))
+        for b in np.flatnonzero(np.diff(bounds)):
+            piece = rows.iloc[order[bounds[b]:bounds[b + 1]]].reset_index(drop=True)
+            append_frame(self.path(b), piece)
+            index = piece.groupby("call_id", sort=False)[SEQ].agg(["min", "size"])
+            append_frame(self._index_path(b), index)
+            self.sizes[b] += len(piece)
+
+    def calls(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every call's first input position and row count, from the bucket indexes.
+
+        Returns
+        -------
+        (ndarray, ndarray)
+            ``first`` (sorted ascending) and ``n_rows`` of each call, int64.
+        """
+        firsts, sizes = [], []
+        for b in np.flatnonzero(self.sizes):
+            index = pd.concat(read_frames([self._index_path(b)]))
+            per_call = index.groupby(level=0, sort=False).agg({"min": "min", "size": "sum"})
+            firsts.append(per_call["min"].to_numpy(dtype="int64"))
+            sizes.append(per_call["size"].to_numpy(dtype="int64"))
+        if not firsts:
+            return np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64")
+        first, n_rows = np.concatenate(firsts), np.concatenate(sizes)
+        order = np.argsort(first, kind="stable")
+        return first[order], n_rows[order]
+
+    def units(self, target_rows: int) -> list[list[Path]]:
+        """Group consecutive non-empty buckets into units of about ``target_rows`` rows.
+
+        Parameters
+        ----------
+        target_rows : int
+            Rows per unit; a bucket larger than that is a unit on its own.
+
+        Returns
+        -------
+        list of list of Path
+            Each unit's bucket files: whole calls, each call in exactly one unit.
+        """
+        units: list[list[Path]] = []
+        current: list[Path] = []
+        rows = 0
+        for b in np.flatnonzero(self.sizes):
+            if current and rows + self.sizes[b] > target_rows:
+                units.append(current)
+                current, rows = [], 0
+            current.append(self.path(b))
+            rows += int(self.sizes[b])
+        if current:
+            units.append(current)
+        return units
+
+
+def range_bounds(first: np.ndarray, n_rows: np.ndarray, target_rows: int) -> np.ndarray:
+    """Cut the calls, in call order, into ranges of about ``target_rows`` input rows.
+
+    Parameters
+    ----------
+    first : ndarray of int64
+        Each call's first input position, ascending (:meth:`BucketSpill.calls`).
+    n_rows : ndarray of int64
+        Each call's row count, aligned with ``first``.
+    target_rows : int
+        Input rows per range.
+
+    Returns
+    -------
+    ndarray of int64
+        The first position of each range (the first is 0): a call belongs to range
+        ``searchsorted(bounds, first, "right") - 1``.
+    """
+    if len(first) == 0:
+        return np.zeros(1, dtype="int64")
+    before = np.concatenate(([0], np.cumsum(n_rows)[:-1]))
+    starts = np.flatnonzero(np.diff(before // max(1, target_rows), prepend=-1))
+    bounds = first[starts].copy()
+    bounds[0] = 0
+    return bounds
+
+
+class HitRanges:
+    """Hits routed by call order into ranges, read back one sorted range at a time.
+
+    Parameters
+    ----------
+    folder : Path
+        Where the range files go (created).
+    bounds : ndarray of int64
+        :func:`range_bounds`.
+    """
+
+    def __init__(self, folder: Path, bounds: np.ndarray) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.bounds = np.asarray(bounds, dtype="int64")
+        self._writers: dict[int, tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]] = {}
+        self.schema: pa.Schema | None = None
+
+    def _path(self, r: int) -> Path:
+        return self.folder / f"hits-{r:05d}.arrow"
+
+    def add(self, table: pa.Table) -> None:
+        """Route a table of hits with a :data:`FIRST` column, sorted by it, to its ranges."""
+        if self.schema is None:
+            self.schema = table.schema
+        if table.num_rows == 0:
+            return
+        table = table.cast(self.schema)
+        r_of = np.searchsorted(self.bounds, table.column(FIRST).to_numpy(), side="right") - 1
+        cuts = np.flatnonzero(np.diff(r_of)) + 1
+        for lo, hi in zip(np.concatenate(([0], cuts)), np.concatenate((cuts, [len(r_of)]))):
+            r = int(r_of[lo])
+            if r not in self._writers:
+                sink = pa.OSFile(str(self._path(r)), "wb")
+                self._writers[r] = (sink, pa.ipc.new_stream(sink, self.schema))
+            self._writers[r][1].write_table(table.slice(lo, hi - lo))
+
+    def close(self) -> None:
+        """Close every range file (safe to call twice)."""
+        for sink, writer in self._writers.values():
+            writer.close()
+            sink.close()
+        self._writers = {}
+
+    def __iter__(self) -> Iterator[pa.Table]:
+        """Yield each range's hits in call order (stable: a call's hits keep their order)."""
+        self.close()
+        for r in range(len(self.bounds)):
+            path = self._path(r)
+            if not path.exists():
+                continue
+            with pa.OSFile(str(path), "rb") as source:
+                table = pa.ipc.open_stream(source).read_all()
+            order = np.argsort(table.column(FIRST).to_numpy(), kind="stable")
+            yield table.take(pa.array(order)).drop_columns([FIRST])
+            path.unlink()
