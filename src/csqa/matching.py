@@ -9,6 +9,7 @@ utterance.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -39,18 +40,13 @@ class TokenMatcher:
         common = word_languages()
         self.patterns = list(patterns)
         self._required: list[tuple[frozenset[str], ...]] = []
-        self._start: list[Unit] = []
+        self._regex: list[re.Pattern[str]] = []
         anchors: dict[str, list[int]] = defaultdict(list)
         self._unanchored: list[int] = []
         for idx, pattern in enumerate(self.patterns):
             required = tuple(r for r in map(_required_words, pattern) if r)
             self._required.append(required)
-            starts = _start_units(pattern)
-            self._start.append(Unit(
-                frozenset().union(*(u.words for u in starts)),
-                tuple(p for u in starts for p in u.prefixes),
-                any(u.any for u in starts),
-            ))
+            self._regex.append(compile_regex(pattern))
             if required:
                 anchor = min(required, key=lambda ws: sum(50 if w in common else 1 for w in ws))
                 for word in anchor:
@@ -77,26 +73,19 @@ class TokenMatcher:
         if not cands:
             return []
         out: list[tuple[int, int, int]] = []
-        positions: dict[str, list[int]] = {}
-        for pos, form in enumerate(forms):
-            positions.setdefault(form, []).append(pos)
+        text = " ".join(forms) + " "
+        start_of: dict[int, int] = {}
+        end_of: dict[int, int] = {}
+        offset = 0
+        for i, form in enumerate(forms):
+            start_of[offset] = i
+            offset += len(form) + 1
+            end_of[offset] = i + 1
         for idx in cands:
             if any(req.isdisjoint(present) for req in self._required[idx]):
                 continue
-            start_unit = self._start[idx]
-            if start_unit.prefixes or start_unit.any:
-                starts = [pos for pos, form in enumerate(forms) if start_unit.test(form)]
-            else:
-                starts = sorted(p for w in start_unit.words & present for p in positions[w])
-            pattern = self.patterns[idx]
-            last_end = -1
-            for pos in starts:
-                if pos < last_end:
-                    continue
-                end = _match(pattern, 0, forms, pos)
-                if end > pos:
-                    out.append((idx, pos, end))
-                    last_end = end
+            for m in self._regex[idx].finditer(text):
+                out.append((idx, start_of[m.start()], end_of[m.end()]))
         out.sort(key=lambda m: (m[1], m[0]))
         return out
 
@@ -114,62 +103,29 @@ def _required_words(element: Element) -> frozenset[str]:
     return frozenset(words)
 
 
-def _start_units(pattern: Pattern) -> list[Unit]:
-    """Units the first matched word can be tested by (leading optional elements included)."""
-    units: list[Unit] = []
-    for element in pattern:
-        units.extend(element.first_units())
-        if element.lo > 0:
-            break
-    return units
+def _unit_regex(unit: Unit) -> str:
+    """One word (and the space after it) that passes ``unit``."""
+    if unit.any:
+        return r"[^ ]+ "
+    options = sorted(map(re.escape, unit.words), key=len, reverse=True)
+    options += [re.escape(p) + r"[^ ]*" for p in unit.prefixes]
+    return "(?:" + "|".join(options) + ") "
 
 
-def _once(element: Element, forms: Sequence[str], pos: int) -> list[int]:
-    """End positions after one occurrence of ``element`` starting at ``pos``."""
-    n = len(forms)
-    if pos >= n:
-        return []
-    index, other = element.by_first_word
-    form = forms[pos]
-    ends = []
-    for alt in index.get(form, ()):
-        end = pos + len(alt)
-        if end <= n and all(alt[k].test(forms[pos + k]) for k in range(1, len(alt))):
-            ends.append(end)
-    for alt in other:
-        end = pos + len(alt)
-        if end <= n and all(unit.test(forms[pos + k]) for k, unit in enumerate(alt)):
-            ends.append(end)
-    return ends
+def _element_regex(element: Element) -> str:
+    alts = sorted(element.alternatives, key=len, reverse=True)
+    body = "(?:" + "|".join("".join(map(_unit_regex, alt)) for alt in alts) + ")"
+    if (element.lo, element.hi) == (1, 1):
+        return body
+    if (element.lo, element.hi) == (0, 1):
+        return body + "?"
+    return body + "{%d,%d}" % (element.lo, element.hi)
 
 
-def _match(pattern: Pattern, k: int, forms: Sequence[str], pos: int) -> int:
-    """Furthest end of ``pattern[k:]`` matched from ``pos``, or -1 when it cannot match.
+def compile_regex(pattern: Pattern) -> re.Pattern[str]:
+    """A regular expression over ``" ".join(forms) + " "`` that matches ``pattern`` at word starts.
 
-    Memoised on (element, position), so gaps (``_{0,4}``) and repeated sets stay linear.
+    Alternatives are tried longest first and quantifiers are greedy, so a match is the longest
+    one at its start in the usual cases (the spaCy ``greedy="LONGEST"`` behaviour).
     """
-    memo: dict[tuple[int, int], int] = {}
-    last = len(pattern)
-
-    def go(k: int, pos: int) -> int:
-        if k == last:
-            return pos
-        key = (k, pos)
-        if key in memo:
-            return memo[key]
-        element = pattern[k]
-        best = go(k + 1, pos) if element.lo == 0 else -1
-        frontier = {pos}
-        for rep in range(1, element.hi + 1):
-            frontier = {e for p in frontier for e in _once(element, forms, p)}
-            if not frontier:
-                break
-            if rep >= element.lo:
-                for p in frontier:
-                    end = go(k + 1, p)
-                    if end > best:
-                        best = end
-        memo[key] = best
-        return best
-
-    return go(k, pos)
+    return re.compile("(?<![^ ])" + "".join(map(_element_regex, pattern)))
