@@ -39,20 +39,21 @@ class TokenMatcher:
 
         common = word_languages()
         self.patterns = list(patterns)
-        self._required: list[tuple[frozenset[str], ...]] = []
+        self._required: list[tuple[frozenset[str], ...]] = []  # besides the anchor set
         self._regex: list[re.Pattern[str]] = []
         anchors: dict[str, list[int]] = defaultdict(list)
         self._unanchored: list[int] = []
         for idx, pattern in enumerate(self.patterns):
-            required = tuple(r for r in map(_required_words, pattern) if r)
-            self._required.append(required)
+            # Most selective first: a set of rare words rules out most utterances.
+            required = sorted({r for r in map(_required_words, pattern) if r},
+                              key=lambda ws: sum(50 if w in common else 1 for w in ws))
             self._regex.append(compile_regex(pattern))
             if required:
-                anchor = min(required, key=lambda ws: sum(50 if w in common else 1 for w in ws))
-                for word in anchor:
+                for word in required[0]:
                     anchors[word].append(idx)
             else:
                 self._unanchored.append(idx)
+            self._required.append(tuple(required[1:]))  # the anchor set is present by construction
         self._anchors = {w: tuple(ix) for w, ix in anchors.items()}
         self.vocabulary: frozenset[str] = frozenset(self._anchors)
         """Every anchor word: an utterance with none of them and no unanchored pattern has no match."""
@@ -81,11 +82,15 @@ class TokenMatcher:
             start_of[offset] = i
             offset += len(form) + 1
             end_of[offset] = i + 1
+        required = self._required
+        regex = self._regex
         for idx in cands:
-            if any(req.isdisjoint(present) for req in self._required[idx]):
-                continue
-            for m in self._regex[idx].finditer(text):
-                out.append((idx, start_of[m.start()], end_of[m.end()]))
+            for req in required[idx]:
+                if req.isdisjoint(present):
+                    break
+            else:
+                for m in regex[idx].finditer(text):
+                    out.append((idx, start_of[m.start()], end_of[m.end()]))
         out.sort(key=lambda m: (m[1], m[0]))
         return out
 
