@@ -66,12 +66,16 @@ def score(
     scorecard: Annotated[Optional[str], typer.Option(help='Scorecard file, or a shipped one: "default", "strict".')] = None,
     lexicons: Annotated[Optional[list[Path]], typer.Option("--lexicon", help="Extra lexicon file or folder (repeatable).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="Table format: parquet or csv.")] = "parquet",
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1 = all cores).")] = -1,
-    engine: Annotated[str, typer.Option(help="local or dask.")] = "local",
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1 = all cores); the output is the same for any value.")] = -1,
+    engine: Annotated[str, typer.Option(help="local, or dask (the same work on a Dask cluster; needs csqa[dask]).")] = "local",
     scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address (engine dask); a local cluster when omitted.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors on stderr.")] = False,
 ) -> None:
-    """Score transcripts into OUT: hits, calls and agents tables, rejects.jsonl and run.json."""
+    """Score transcripts into OUT: hits, calls and agents tables, rejects.jsonl and run.json.
+
+    Inputs are streamed (memory stays flat); a call's rows may be anywhere in them. Calls are
+    written in order of first appearance, hits by call, then turn.
+    """
     from csqa.engine import run_score
     from csqa.pipeline import make_settings
 
