@@ -45,7 +45,7 @@ A label ``not.<behaviour>`` is a veto: a match of it that overlaps a match of ``
 in the same utterance cancels that match ("sorry, could you repeat that" is not an apology)."""
 
 RULE_FIELDS = {"id", "label", "pattern", "confidence", "negatable", "where", "speaker", "note"}
-WHERE = ("anywhere", "opening")
+WHERE = ("anywhere", "opening", "closing")
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,8 @@ class Rule:
     negatable : bool
         Whether a negator just before the match cancels it (false for phrases that carry
         their own negation, such as "i don't know").
-    where : {"anywhere", "opening"}
-        ``opening`` keeps the match only in the agent's opening turns.
+    where : {"anywhere", "opening", "closing"}
+        ``opening`` / ``closing`` keep the match only in the agent's first / last turns.
     origin : str
         ``file:line`` the rule came from.
     """

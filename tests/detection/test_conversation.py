@@ -191,3 +191,24 @@ def test_conversation_soft_sell_only_after_customer_interest() -> None:
     assert _turns(hits, "soft_sell") == [2, 4]
     assert hits.loc[hits["turn"] == 2, "evidence"].tolist() == ["rm25"]
     assert SoftSell().detect(_ctx(u, hits=[(0, "soft_sell", "agent")])).empty
+
+
+def test_conversation_name_from_bare_answer_to_name_request_with_surname() -> None:
+    u = make_call([("agent", "may i have your full name please"), ("customer", "uh anna o'connor"),
+                   ("agent", "thank you ms o'connor"), ("agent", "ok anna")])
+    hits = CustomerName().detect(_ctx(u, cues=[(0, "cue.name_request", "agent", 0, 22)]))
+    assert _turns(hits, "customer_name_stated") == [1]
+    assert hits.loc[hits["behaviour"] == "customer_name_stated", "evidence"].tolist() == ["anna o'connor"]
+    assert _turns(hits, "uses_customer_name") == [2, 3]
+
+
+def test_conversation_self_intro_followed_by_a_title_is_not_the_agents_name() -> None:
+    u = make_call([("customer", "my name is faith ocampo"), ("agent", "this is maam faith right")])
+    hits = CustomerName().detect(_ctx(u, hits=[(0, "customer_name_stated", "customer", 0, 10)],
+                                      cues=[(1, "cue.self_intro", "agent", 0, 7), (1, "cue.address", "agent", 8, 12)]))
+    assert _turns(hits, "uses_customer_name") == [1]
+
+
+def test_conversation_shouting_four_capital_words_in_a_longer_turn() -> None:
+    u = make_call([("customer", "I WANT MY SIGNAL BACK thats what i want ok"), ("agent", "the SMS OTP came"), ("agent", "hello")])
+    assert _turns(Shouting().detect(_ctx(u)), "customer_hostile") == [0]

@@ -19,8 +19,9 @@ from csqa.language import fill_tags, tag_counts
 from csqa.lexicon import Lexicon, load_lexicon
 from csqa.nlp import tokens_from_doc, tokenizer
 
-OPENING_AGENT_TURNS = 2
-"""How many of the agent's first turns count as the opening (``where: opening`` rules)."""
+EDGE_AGENT_TURNS = 2
+"""How many of the agent's first (last) turns count as the opening (closing), for rules with
+``where: opening`` (``closing``)."""
 
 __all__ = ["Detection", "detect", "LexicalDetector", "RULES"]
 
@@ -85,7 +86,7 @@ def detect(
             u[col] = float("nan")
     hit_rows: list[tuple] = []
     cue_rows: list[tuple] = []
-    opening: list[bool] = []
+    where: list[str] = []
     n_words: list[int] = []
     n_upper: list[int] = []
     tags: list[str | None] = []
@@ -107,9 +108,9 @@ def detect(
             else:
                 hit_rows.append((calls[i], turns[i], speakers[i], rule.label, m.start_char, m.end_char,
                                  texts[i][m.start_char:m.end_char], rule.id, rule.confidence))
-                opening.append(rule.where == "opening")
+                where.append(rule.where)
     hits = hits_frame(pd.DataFrame(hit_rows, columns=list(hits_frame().columns)))
-    hits = _keep_opening(hits, pd.Series(opening, dtype=bool), u)
+    hits = _keep_in_position(hits, pd.Series(where, dtype=object), u)
     cues = pd.DataFrame(cue_rows, columns=list(CUE_COLUMNS))
     stats = pd.DataFrame({"n_words": n_words, "n_upper": n_upper})
     lang, call_lang = fill_tags(u["call_id"], pd.Series(tags, dtype=object), counts)
@@ -123,12 +124,16 @@ def detect(
     return Detection(hits_frame(hits), lang.reindex(utterances.index), call_lang)
 
 
-def _keep_opening(hits: pd.DataFrame, opening: pd.Series, u: pd.DataFrame) -> pd.DataFrame:
-    """Drop ``where: opening`` hits outside the agent's first turns."""
-    if not opening.any():
+def _keep_in_position(hits: pd.DataFrame, where: pd.Series, u: pd.DataFrame) -> pd.DataFrame:
+    """Drop ``where: opening`` (``closing``) hits outside the agent's first (last) turns."""
+    positioned = where.ne("anywhere").to_numpy()
+    if not positioned.any():
         return hits
     agent = u[u["speaker"].eq("agent")]
-    rank = agent.groupby("call_id").cumcount()
-    early = set(zip(agent.loc[rank < OPENING_AGENT_TURNS, "call_id"], agent.loc[rank < OPENING_AGENT_TURNS, "turn"]))
-    in_opening = pd.Series([k in early for k in zip(hits["call_id"], hits["turn"])], index=hits.index, dtype=bool)
-    return hits[~opening.to_numpy() | in_opening.to_numpy()].reset_index(drop=True)
+    keys = pd.Series(list(zip(hits["call_id"], hits["turn"])), index=hits.index, dtype=object)
+    keep = ~positioned
+    for name, rank in (("opening", agent.groupby("call_id").cumcount()),
+                       ("closing", agent.groupby("call_id").cumcount(ascending=False))):
+        edge = set(zip(agent.loc[rank < EDGE_AGENT_TURNS, "call_id"], agent.loc[rank < EDGE_AGENT_TURNS, "turn"]))
+        keep |= where.eq(name).to_numpy() & keys.map(lambda k: k in edge).to_numpy(dtype=bool)
+    return hits[keep].reset_index(drop=True)

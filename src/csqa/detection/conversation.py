@@ -71,7 +71,8 @@ register("csqa.customer_name.v1")(CustomerName)
 @register("csqa.shouting.v1")
 @dataclass(frozen=True)
 class Shouting:
-    """Shouting in text: most words in capitals (or "!!" from the customer).
+    """Shouting in text: ``always_words`` words in capitals, or ``min_words`` that are most of
+    the turn (or "!!" from the customer).
 
     Customer shouting is ``customer_hostile``; agent shouting is ``rude_or_hostile``. Calls
     written all in capitals (some transcription systems do) are skipped.
@@ -79,12 +80,13 @@ class Shouting:
 
     min_words: int = 3
     min_share: float = 0.6
+    always_words: int = 4
     emits: ClassVar[frozenset[str]] = frozenset({"customer_hostile", "rude_or_hostile"})
 
     def detect(self, ctx: CallContext) -> pd.DataFrame:
         u, s = ctx.utterances, ctx.stats
         call_share = s["n_upper"].groupby(u["call_id"]).transform("sum") / s["n_words"].groupby(u["call_id"]).transform("sum").clip(lower=1)
-        caps = (s["n_upper"] >= self.min_words) & (s["n_upper"] >= self.min_share * s["n_words"]) & (call_share < 0.8)
+        caps = ((s["n_upper"] >= self.always_words) | ((s["n_upper"] >= self.min_words) & (s["n_upper"] >= self.min_share * s["n_words"]))) & (call_share < 0.8)
         bangs = u["text"].str.contains("!!", regex=False) & u["speaker"].eq("customer")
         out = []
         for speaker, behaviour in (("customer", "customer_hostile"), ("agent", "rude_or_hostile")):
@@ -100,13 +102,13 @@ class SoftSell:
 
     Keeps lexical ``soft_sell`` hits within ``window_turns`` turns after a customer turn that
     shows interest, and adds the agent's answer right after it when that answer names a
-    product and a price or number (``cue.offer`` plus ``price``). Interest is ``cue.interest``
+    product and a price (``cue.offer`` plus ``price``). Interest is ``cue.interest``
     ("do you have", "magkano", "ada tak") or the customer naming a product (``cue.offer``).
     An unasked-for pitch is not a soft sell.
     """
 
     window_turns: int = 6
-    price: str = r"(?:(?:\b(?:rm|php|p|usd|sgd|myr)|s\$|\$|₱)\s?\d[\d,]*(?:\.\d+)?|\d[\d,.]*\s?(?:pesos?|ringgit|dollars?|piso|sen|cents?)\b|\d[\d,.]*)"
+    price: str = r"(?:(?:\b(?:rm|php|p|usd|sgd|myr)|s\$|\$|₱)\s?\d[\d,]*(?:\.\d+)?|\d[\d,.]*\s?(?:pesos?|ringgit|dollars?|piso|sen|cents?)\b)"
     emits: ClassVar[frozenset[str]] = frozenset({"soft_sell"})
     replaces: ClassVar[frozenset[str]] = frozenset({"soft_sell"})
 

@@ -55,13 +55,15 @@ class LexicalDetector:
         }  # cues and vetoes: any speaker
 
     def match_tokens(self, tokens: Tokens, speaker: str) -> list[Match]:
-        """All guarded matches in one tokenised utterance said by ``speaker``, best per label."""
+        """All guarded matches in one tokenised utterance said by ``speaker``: the best match per
+        behaviour (highest confidence, then longest) and every cue match."""
         raw = self.matcher(tokens.forms)
         if not raw:
             return []
         reported_ends = [end for idx, _, end in raw if self.rules[idx].label == "cue.reported"]
         vetoes = [(self.rules[idx].label[4:], start, end) for idx, start, end in raw if self.rules[idx].label.startswith("not.")]
         best: dict[str, Match] = {}
+        cues: list[Match] = []
         for idx, start, end in raw:
             rule = self.rules[idx]
             if rule.label.startswith("not.") or (vetoes and any(
@@ -75,10 +77,13 @@ class LexicalDetector:
             if who == "agent" and reported_ends and self._reported(tokens, start, reported_ends):
                 continue
             match = Match(rule, start, end, tokens.starts[start], tokens.ends[end - 1])
+            if rule.label.startswith("cue."):
+                cues.append(match)  # every cue counts: "maam ... maam liza" has two addresses
+                continue
             old = best.get(rule.label)
             if old is None or (rule.confidence, end - start) > (old.rule.confidence, old.end - old.start):
                 best[rule.label] = match
-        return list(best.values())
+        return list(best.values()) + cues
 
     def match_text(self, text: str, speaker: str) -> list[Match]:
         """Tokenise ``text`` and return its guarded matches (see :meth:`match_tokens`)."""

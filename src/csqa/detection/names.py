@@ -1,8 +1,10 @@
 """The customer's name: where it comes from, and when the agent uses it.
 
-The customer's name is the CRM's (``customer_name``) or the word the customer says after a
-``customer_name_stated`` phrase ("my name is", "nama saya", "ako po si"). The agent's own name
-is the word after a ``cue.self_intro`` phrase in an agent turn and never counts. A name that is
+The customer's name is the CRM's (``customer_name``), the words the customer says after a
+``customer_name_stated`` phrase ("my name is", "nama saya", "ako po si"), or the customer's
+answer to the agent's name request (``cue.name_request``), which is then also
+``customer_name_stated``. The agent's own name is the word after a ``cue.self_intro`` phrase in
+an agent turn and never counts. A name that is
 also a common word ("Joy", "Hope", "Bunga", "Ligaya") only counts where it is used to address
 someone: after an honorific (``cue.address``), or alone at the start or end of the turn.
 """
@@ -33,20 +35,41 @@ COMMON_WORD_NAMES = frozenset(
 )
 """Names that are also ordinary words, so they need an addressing context to count."""
 
+NUMBER_WORDS = frozenset(
+    "zero oh one two three four five six seven eight nine ten kosong sifar satu dua tiga empat lima enam "
+    "tujuh lapan sembilan sepuluh isa dalawa tatlo apat anim pito walo siyam sampu".split()
+)
+"""Spoken digits: a name given with a phone number ("marites gonzales zero nine...") ends there."""
+
 _NAME_WORD = re.compile(r"[^\W\d_][\w'-]*", re.UNICODE)
-_SKIP = frozenset("po ho ah uh um eh erm ya yes si is ay sir maam mam its ito".split())
+_SKIP = frozenset("po ho ah uh um eh erm ya yes si is ay its ito".split())
+"""Fillers and particles between a name phrase and the name ("ako po si Liza")."""
 
 
-def _name_after(text: str, pos: int) -> tuple[str, int, int] | None:
-    """The first plausible name word at or after ``pos``: (word, start, end), or None."""
+def _name_regex(word: str) -> str:
+    """A word written with or without apostrophes ("oconnor" finds "O'Connor")."""
+    return "['’]?".join(map(re.escape, word))
+
+
+def _names_after(text: str, pos: int, *, titles: bool = True, max_words: int = 3) -> tuple[list[str], int, int] | None:
+    """The name words at or after ``pos`` (fillers and, when ``titles``, titles skipped):
+    (words, start, end), or None when the first real word is not a plausible name."""
+    words: list[str] = []
+    start = end = -1
     for match in _NAME_WORD.finditer(text, pos):
         word = norm(match.group())
-        if word in _SKIP:
+        if not words and (word in _SKIP or (titles and word in TITLES)):
             continue
-        if word in word_languages() or len(word) < 2:
-            return None
-        return word, match.start(), match.end()
-    return None
+        if word in word_languages() or len(word) < 2 or word in TITLES or word in _SKIP or word in NUMBER_WORDS:
+            break
+        if words and text[end:match.start()].strip(" "):
+            break  # punctuation between: the name has ended
+        words.append(word)
+        start = match.start() if start < 0 else start
+        end = match.end()
+        if len(words) == max_words:
+            break
+    return (words, start, end) if words else None
 
 
 def name_tokens(name: object) -> set[str]:
@@ -68,19 +91,19 @@ class CustomerName:
         text = dict(zip(zip(u["call_id"], u["turn"]), u["text"]))
         stated_rows, stated_names = [], {}
         for row in ctx.hit_turns("customer_name_stated").itertuples(index=False):
-            found = _name_after(text[(row.call_id, row.turn)], row.end_char)
+            found = _names_after(text[(row.call_id, row.turn)], row.end_char)
             if found is None:
                 continue
-            word, _, end = found
-            stated_names.setdefault(row.call_id, []).append((row.turn, word))
+            words, _, end = found
+            stated_names.setdefault(row.call_id, []).extend((row.turn, w) for w in words)
             full = text[(row.call_id, row.turn)]
             stated_rows.append(row._replace(end_char=end, evidence=full[row.start_char:end]))
         own: dict[str, set[str]] = {}
         for row in ctx.cue_turns("cue.self_intro").itertuples(index=False):
             if row.speaker == "agent":
-                found = _name_after(text[(row.call_id, row.turn)], row.end_char)
+                found = _names_after(text[(row.call_id, row.turn)], row.end_char, titles=False, max_words=1)
                 if found:
-                    own.setdefault(row.call_id, set()).add(found[0])
+                    own.setdefault(row.call_id, set()).update(found[0])
         requests = ctx.cue_turns("cue.name_request")
         name_requests = set(zip(requests["call_id"], requests["turn"]))
         address = ctx.cue_turns("cue.address")
@@ -89,36 +112,41 @@ class CustomerName:
         for r in address.itertuples(index=False):
             address_by_turn.setdefault((r.call_id, r.turn), []).append(r.end_char)
         crm = u.groupby("call_id", sort=False)["customer_name"].first() if "customer_name" in u else pd.Series(dtype=object)
+        stated_turns = {(r.call_id, r.turn) for r in stated_rows}
         rows = []
         for call_id, turns in u.groupby("call_id", sort=False):
             names = {w: -1 for w in name_tokens(crm.get(call_id))}
             for turn, word in stated_names.get(call_id, ()):
                 names.setdefault(word, turn)
             mine = own.get(call_id, set())
-            for word in mine:
-                names.pop(word, None)
-            pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")\b") if names else None
             customer_words: set[str] = set()
             asked = False
+            pattern = None
             for turn, speaker, said in zip(turns["turn"], turns["speaker"], turns["text"]):
                 if speaker == "customer":
-                    if asked:  # the answer to "may i have your name"
+                    if asked and (call_id, turn) not in stated_turns:
+                        # the bare answer to "may i have your name": "rosario dela cruz po"
                         customer_words.update(norm(w) for w in _NAME_WORD.findall(said))
+                        found = _names_after(said, 0)
+                        if found:
+                            for word in found[0]:
+                                names.setdefault(word, turn)
+                            pattern = None
+                            stated_rows.append(_row(call_id, turn, "customer", "customer_name_stated", found[1], found[2], said, 0.7))
                     asked = False
                     continue
                 if speaker != "agent":
                     continue
                 asked = (call_id, turn) in name_requests
-                span = self._known_name(said, pattern, names, turn, (call_id, turn), address_ends)
+                known = {w: t for w, t in names.items() if w not in mine}
+                if pattern is None and known:
+                    pattern = re.compile(r"\b(" + "|".join(map(_name_regex, sorted(known, key=len, reverse=True))) + r")\b")
+                span = self._known_name(said, pattern, known, turn, (call_id, turn), address_ends)
                 if span is None:
                     span = self._addressed_customer_word(said, address_by_turn.get((call_id, turn), ()), customer_words, mine)
                 if span is not None:
-                    rows.append({
-                        "call_id": call_id, "turn": turn, "speaker": "agent", "behaviour": "uses_customer_name",
-                        "start_char": span[0], "end_char": span[1], "evidence": said[span[0]:span[1]],
-                        "source": "csqa.customer_name.v1", "confidence": 0.9,
-                    })
-        stated = hits_frame(pd.DataFrame(stated_rows, columns=ctx.hits.columns)) if stated_rows else hits_frame()
+                    rows.append(_row(call_id, turn, "agent", "uses_customer_name", span[0], span[1], said, 0.9))
+        stated = hits_frame([r if isinstance(r, dict) else r._asdict() for r in stated_rows])
         return pd.concat([stated, hits_frame(rows)], ignore_index=True)
 
 
@@ -129,8 +157,8 @@ class CustomerName:
         if pattern is None:
             return None
         for match in pattern.finditer(said.lower()):
-            word = match.group(1)
-            if turn <= names[word]:
+            word = norm(match.group(1))
+            if word not in names or turn <= names[word]:
                 continue
             if word in COMMON_WORD_NAMES and not _addressed(said, match.start(), match.end(), key, address_ends):
                 continue
@@ -143,10 +171,15 @@ class CustomerName:
         """Span of a word the agent addresses with an honorific ("maam rosario") that the
         customer gave when asked for a name: the customer's name, even without "my name is"."""
         for end in address_ends:
-            found = _name_after(said, end)
-            if found and found[0] in customer_words and found[0] not in own:
+            found = _names_after(said, end, max_words=1)
+            if found and found[0][0] in customer_words and found[0][0] not in own:
                 return found[1], found[2]
         return None
+
+
+def _row(call_id: str, turn: int, speaker: str, behaviour: str, start: int, end: int, text: str, confidence: float) -> dict[str, object]:
+    return {"call_id": call_id, "turn": turn, "speaker": speaker, "behaviour": behaviour, "start_char": start,
+            "end_char": end, "evidence": text[start:end], "source": "csqa.customer_name.v1", "confidence": confidence}
 
 
 def _addressed(text: str, start: int, end: int, key: tuple[str, int], address_ends: set[tuple[str, int, int]]) -> bool:

@@ -1,0 +1,33 @@
+"""detect(): the lexical pass on whole calls (positions, language tags, input left unchanged)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from csqa.detection import detect
+from csqa.lexicon import load_lexicon
+from tests.conftest import make_call
+
+
+def test_detect_opening_and_closing_rules_only_at_the_edges(tmp_path: Path) -> None:
+    (tmp_path / "edges.jsonl").write_text(
+        '{"id": "x.greeting.howdy", "label": "greeting", "pattern": "howdy partner", "where": "opening"}\n'
+        '{"id": "x.closing.cheerio", "label": "closing", "pattern": "cheerio partner", "where": "closing"}\n',
+        encoding="utf-8")
+    lexicon = load_lexicon([tmp_path / "edges.jsonl"])
+    u = make_call([("agent", "howdy partner"), ("customer", "hm"), ("agent", "cheerio partner"), ("agent", "howdy partner"),
+                   ("agent", "x"), ("agent", "y"), ("agent", "cheerio partner")])
+    hits = detect(u, lexicon=lexicon).hits
+    found = hits[hits["source"].str.startswith("x.")]
+    # agent turns are 0, 2, 3, 4, 5, 6: the opening is 0 and 2, the closing 5 and 6
+    assert sorted(zip(found["behaviour"], found["turn"])) == [("closing", 6), ("greeting", 0)]
+
+
+def test_detect_language_tags_and_input_unchanged() -> None:
+    u = make_call([("agent", "saya tak tahu la encik nanti saya semak"), ("customer", "sige po salamat po"),
+                   ("agent", "sorry po wait lang, let me check the account for you"), ("customer", "ok")])
+    before = u.copy()
+    found = detect(u)
+    assert found.lang.tolist()[:3] == ["ms", "tl", "mixed"]
+    assert found.lang.iloc[3] in ("ms", "tl", "mixed", "en")      # "ok" takes its call's tag
+    assert u.equals(before)
