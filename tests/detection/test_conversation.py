@@ -212,3 +212,12 @@ def test_conversation_self_intro_followed_by_a_title_is_not_the_agents_name() ->
 def test_conversation_shouting_four_capital_words_in_a_longer_turn() -> None:
     u = make_call([("customer", "I WANT MY SIGNAL BACK thats what i want ok"), ("agent", "the SMS OTP came"), ("agent", "hello")])
     assert _turns(Shouting().detect(_ctx(u)), "customer_hostile") == [0]
+
+
+def test_conversation_hostile_turn_is_not_also_a_problem_report_unless_configured() -> None:
+    from csqa.detection.conversation import CustomerSignals
+
+    u = make_call([("customer", "my bill is wrong"), ("customer", "your bill is a scam you thieves"), ("agent", "ok")])
+    hits = [(0, "customer_reported_problem", "customer"), (1, "customer_reported_problem", "customer"), (1, "customer_hostile", "customer")]
+    assert _turns(CustomerSignals().detect(_ctx(u, hits=hits)), "customer_reported_problem") == [0]
+    assert _turns(CustomerSignals(hostile_overrides_problem=False).detect(_ctx(u, hits=hits)), "customer_reported_problem") == [0, 1]

@@ -95,6 +95,27 @@ class Shouting:
         return pd.concat(out, ignore_index=True)
 
 
+@register("csqa.customer_signals.v1")
+@dataclass(frozen=True)
+class CustomerSignals:
+    """One signal per customer turn where they overlap: a hostile turn that repeats the
+    problem is ``customer_hostile`` only (how QA analysts label it: the anger is the news, the
+    problem was reported before). Set ``hostile_overrides_problem = false`` to keep both."""
+
+    hostile_overrides_problem: bool = True
+    emits: ClassVar[frozenset[str]] = frozenset({"customer_reported_problem"})
+    replaces: ClassVar[frozenset[str]] = frozenset({"customer_reported_problem"})
+
+    def detect(self, ctx: CallContext) -> pd.DataFrame:
+        problems = ctx.hit_turns("customer_reported_problem")
+        if not self.hostile_overrides_problem or problems.empty:
+            return problems
+        hostile = ctx.hit_turns("customer_hostile")
+        hostile_keys = set(zip(hostile["call_id"], hostile["turn"]))
+        keep = [k not in hostile_keys for k in zip(problems["call_id"], problems["turn"])]
+        return problems[keep]
+
+
 @register("csqa.soft_sell.v1")
 @dataclass(frozen=True)
 class SoftSell:
