@@ -35,7 +35,11 @@ def test_cli_score_writes_tables_rejects_and_manifest(calls_file: Path, tmp_path
     out = tmp_path / "out"
     result = runner.invoke(app, ["score", str(calls_file), "--out", str(out), "--jobs", "1"])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["agents.parquet", "calls.parquet", "hits.parquet", "rejects.jsonl", "run.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["agents.parquet", "calls.parquet", "hits.parquet", "rejects.jsonl", "report.html", "run.json"]
+    page = (out / "report.html").read_text()
+    assert "A1" in page and "<table>" in page and "<script" not in page
+    (out / "report.html").unlink()
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 0 and (out / "report.html").exists()
     calls = pd.read_parquet(out / "calls.parquet")
     assert sorted(calls["call_id"]) == ["c1", "c2"]
     hits = pd.read_parquet(out / "hits.parquet")

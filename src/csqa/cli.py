@@ -71,7 +71,7 @@ def score(
     scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address (engine dask); a local cluster when omitted.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors on stderr.")] = False,
 ) -> None:
-    """Score transcripts into OUT: hits, calls and agents tables, rejects.jsonl and run.json.
+    """Score transcripts into OUT: hits, calls and agents tables, rejects.jsonl, run.json and report.html.
 
     Inputs are streamed (memory stays flat); a call's rows may be anywhere in them. Calls are
     written in order of first appearance, hits by call, then turn.
@@ -87,6 +87,9 @@ def score(
             task = bar.add_task("score", total=None)
             manifest, agents = run_score(inputs, out_dir, settings, format=fmt, n_jobs=jobs, engine=engine, scheduler=scheduler,
                                          on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+        from csqa.report import write_report
+
+        write_report(out_dir)
     except CsqaError as exc:
         raise _fail(exc) from None
     counts = manifest["counts"]
@@ -95,6 +98,18 @@ def score(
     if not quiet:
         cols = [c for c in ("agent_id", "n_calls", "score_mean", "score_ci_low", "score_ci_high", "score_adjusted", "rank") if c in agents]
         _print_frame(agents[cols].sort_values(cols[-1]).round(1), "table")
+
+
+@app.command()
+def report(folder: Annotated[Path, typer.Argument(help="A scored output folder (csqa score --out).")]) -> None:
+    """(Re)build the self-contained HTML report of a scored folder."""
+    from csqa.report import write_report
+
+    try:
+        path = write_report(folder)
+    except CsqaError as exc:
+        raise _fail(exc) from None
+    err.print(f"report written to {path}", highlight=False)
 
 
 @app.command()
