@@ -16,6 +16,11 @@ from collections.abc import Sequence
 from csqa.patterns import Element, Pattern, Unit
 
 
+CACHE_SIZE = 50_000
+"""Distinct utterances whose matches are remembered ("okay", "yes po", "terima kasih" recur
+all night); the memory is cleared when full, so it stays bounded."""
+
+
 class TokenMatcher:
     """Find every pattern occurrence in a list of normal forms.
 
@@ -55,6 +60,7 @@ class TokenMatcher:
                 self._unanchored.append(idx)
             self._required.append(tuple(required[1:]))  # the anchor set is present by construction
         self._anchors = {w: tuple(ix) for w, ix in anchors.items()}
+        self._cache: dict[tuple[str, ...], list[tuple[int, int, int]]] = {}
         self.vocabulary: frozenset[str] = frozenset(self._anchors)
         """Every anchor word: an utterance with none of them and no unanchored pattern has no match."""
 
@@ -64,6 +70,16 @@ class TokenMatcher:
         ``start``/``end`` are word indices into ``forms`` (end exclusive). A pattern that matches
         at several overlapping places is reported at the first of them only.
         """
+        key = tuple(forms)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        if len(self._cache) >= CACHE_SIZE:
+            self._cache.clear()
+        self._cache[key] = out = self._match(forms)
+        return out
+
+    def _match(self, forms: Sequence[str]) -> list[tuple[int, int, int]]:
         present = set(forms)
         anchors = self._anchors
         cands: set[int] = set(self._unanchored)
