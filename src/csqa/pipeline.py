@@ -233,7 +233,11 @@ def score(
         raise InputError(f'engine "{engine}" is not one of: local, dask')
     t2 = time.perf_counter()
     agents = aggregate(scored, settings.scorecard)
-    tagged = utterances.assign(lang=lang.reindex(utterances.index)) if "lang" not in utterances or utterances["lang"].isna().all() else utterances.assign(lang_detected=lang.reindex(utterances.index))
+    detected = lang.reindex(utterances.index)
+    # csqa fills ``lang``; a ``lang`` the input brings (a gold tag, a vendor's) is kept, and
+    # csqa's own tag goes next to it.
+    given = "lang" in utterances and utterances["lang"].notna().any()
+    tagged = utterances.assign(**{"lang_detected" if given else "lang": detected})
     info = provenance(settings, n_calls=len(scored), n_utterances=len(utterances), n_rejects=len(read.rejects),
                       seconds={"read": round(t1 - t0, 3), "detect_and_score": round(t2 - t1, 3), "aggregate": round(time.perf_counter() - t2, 3)})
     return ScoreResult(hits, scored, agents, read.rejects.reindex(columns=list(REJECT_COLUMNS)), settings.scorecard, tagged, info)
