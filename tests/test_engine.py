@@ -94,6 +94,20 @@ def test_engine_equals_csqa_score_and_orders_calls_by_first_appearance(batch: Pa
     pd.testing.assert_frame_equal(hits, ordered)
 
 
+def test_engine_rebuilding_the_tokenizer_to_bound_memory_changes_nothing(
+        batch: Path, settings: Settings, reference: dict[str, object], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from csqa import nlp
+
+    rebuilt = []
+    real = engine.bound_vocabulary
+    monkeypatch.setattr(engine, "MAX_VOCAB", 10)
+    monkeypatch.setattr(engine, "bound_vocabulary", lambda: rebuilt.append(real()) or rebuilt[-1])
+    run_score([batch], tmp_path / "out", settings, n_jobs=1, chunk_rows=60)
+    assert sum(rebuilt) >= 2 and len(nlp.tokenizer().vocab) < 2000
+    assert_same(reference, tables(tmp_path / "out"))
+
+
 def _rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 

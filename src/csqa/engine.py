@@ -51,8 +51,11 @@ CHUNK_ROWS = 20_000
 """Utterances per unit of work (whole calls; about 500 calls of 40 turns)."""
 READ_ROWS = 20_000
 """Records read per block in pass 1."""
-RANGE_CHUNKS = 4
+RANGE_CHUNKS = 1
 """Units' worth of calls per hits range in pass 3 (the most hits held in memory at once)."""
+MAX_VOCAB = 20_000
+"""Distinct token strings a process's tokenizer may remember before it is rebuilt (spaCy keeps
+every string it has seen: with reference numbers and amounts in the text, that grows without end)."""
 MIN_BUCKET_ROWS = 500
 MAX_BUCKETS = 2048
 # Conservative (small) bytes per utterance by format, to size buckets before reading: an
@@ -121,8 +124,38 @@ def score_finished(finished: Finished, job: UnitJob) -> UnitResult:
     hits = hits.iloc[order].reset_index(drop=True).assign(**{FIRST: key[order]})
     calls = calls.assign(**{FIRST: calls["call_id"].map(first).to_numpy(dtype="int64")})
     calls = calls.sort_values(FIRST, kind="stable").reset_index(drop=True)
+    bound_vocabulary()
     return UnitResult(pa.Table.from_pandas(hits, preserve_index=False), calls,
                       finished.rejects, len(u))
+
+
+def bound_vocabulary(limit: int | None = None) -> bool:
+    """Rebuild this process's tokenizer once its vocabulary holds more than ``limit`` strings.
+
+    Tokens do not depend on what the tokenizer saw before, so this changes no output; it keeps
+    a long run's memory flat. Called after each unit, in whichever process scored it.
+
+    Parameters
+    ----------
+    limit : int, optional
+        Distinct token strings allowed before the rebuild (default :data:`MAX_VOCAB`).
+
+    Returns
+    -------
+    bool
+        Whether the tokenizer was rebuilt.
+    """
+    from csqa import nlp
+
+    limit = MAX_VOCAB if limit is None else limit
+    info = getattr(nlp.tokenizer, "cache_info", None)
+    if info is None or not info().currsize or len(nlp.tokenizer().vocab) <= limit:
+        return False
+    nlp.tokenizer.cache_clear()
+    table = getattr(nlp, "_LEXEMES", None)  # per-string token descriptions (keyed by hash)
+    if isinstance(table, dict):
+        table.clear()
+    return True
 
 
 def score_unit(paths: Sequence[Path], job: UnitJob) -> UnitResult:
@@ -291,6 +324,7 @@ def run_score(
         t2 = time.perf_counter()
         for table in ranges:
             out.write("hits", table)
+            del table
         frames = read_frames([scratch / "calls.pkl"])
         if n_hits == 0 or not frames:
             empty = score_chunk(empty_utterances(job.columns), settings)

@@ -106,7 +106,7 @@ class BucketSpill:
         Rows written to each bucket so far.
     """
 
-    def __init__(self, folder: Path, n_buckets: int, *, flush_rows: int = 100_000) -> None:
+    def __init__(self, folder: Path, n_buckets: int, *, flush_rows: int = 50_000) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.n_buckets = max(1, int(n_buckets))
@@ -268,11 +268,15 @@ class HitRanges:
         """Yield each range's hits in call order (stable: a call's hits keep their order)."""
         self.close()
         for r in range(len(self.bounds)):
-            path = self._path(r)
-            if not path.exists():
-                continue
-            with pa.OSFile(str(path), "rb") as source:
-                table = pa.ipc.open_stream(source).read_all()
-            order = np.argsort(table.column(FIRST).to_numpy(), kind="stable")
-            yield table.take(pa.array(order)).drop_columns([FIRST])
-            path.unlink()
+            if self._path(r).exists():
+                yield self._read(r)  # no reference kept here while the next range is read
+
+    def _read(self, r: int) -> pa.Table:
+        path = self._path(r)
+        with pa.OSFile(str(path), "rb") as source:
+            table = pa.ipc.open_stream(source).read_all()
+        path.unlink()
+        first = table.column(FIRST).to_numpy()
+        if len(first) > 1 and not (np.diff(first) >= 0).all():
+            table = table.take(pa.array(np.argsort(first, kind="stable")))
+        return table.drop_columns([FIRST])
