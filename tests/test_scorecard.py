@@ -445,3 +445,14 @@ def test_scorecard_docs_show_the_shipped_files(name):
     docs = (Path(__file__).parents[1] / "docs" / "scorecards.md").read_text(encoding="utf-8")
     shipped = (Path(__file__).parents[1] / "src" / "csqa" / "scorecards" / f"{name}.toml")
     assert shipped.read_text(encoding="utf-8") in docs
+
+
+def test_scorecard_true_false_detector_parameter(tmp_path) -> None:
+    good = tmp_path / "good.toml"
+    good.write_text('[scorecard]\nname = "x"\n[items.apology]\nweight = 5\n'
+                    '[detectors."csqa.customer_signals.v1"]\nhostile_overrides_problem = false\n')
+    assert Scorecard.from_toml(good).detector_params("csqa.customer_signals.v1") == {"hostile_overrides_problem": False}
+    bad = tmp_path / "bad.toml"
+    bad.write_text(good.read_text().replace("= false", "= 3"))
+    with pytest.raises(ScorecardError, match="hostile_overrides_problem = 3 is not true or false"):
+        Scorecard.from_toml(bad)

@@ -522,10 +522,10 @@ def _lexicons(extra: Any, where: str, base_dir: Path, probs: list[str]) -> tuple
 
 
 def known_detectors() -> dict[str, dict[str, float]]:
-    """Detectors a scorecard may configure, with their numeric parameters and defaults.
+    """Detectors a scorecard may configure, with their numeric and true/false parameters and defaults.
 
-    :data:`DETECTOR_PARAMS`, plus every registered conversation rule's numeric dataclass
-    fields when the detection package is importable.
+    :data:`DETECTOR_PARAMS`, plus every registered conversation rule's numeric and boolean
+    dataclass fields when the detection package is importable.
     """
     known = {k: dict(v) for k, v in DETECTOR_PARAMS.items()}
     try:
@@ -535,8 +535,8 @@ def known_detectors() -> dict[str, dict[str, float]]:
     for name, cls in RULES.items():
         if dataclasses.is_dataclass(cls):
             known.setdefault(name, {}).update({
-                f.name: float(f.default) for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-                if _is_number(f.default)})
+                f.name: (f.default if isinstance(f.default, bool) else float(f.default))  # type: ignore[arg-type]
+                for f in dataclasses.fields(cls) if _is_number(f.default) or isinstance(f.default, bool)})
     return known
 
 
@@ -553,6 +553,11 @@ def _detectors(dets: Mapping[str, Any], where: str, probs: list[str]
         for k, v in params.items():
             if k not in known[name]:
                 probs.append(not_one_of(where, f"{at} parameter", k, known[name]))
+            elif isinstance(known[name][k], bool):
+                if isinstance(v, bool):
+                    good.append((k, v))
+                else:
+                    probs.append(_bad(where, at, k, v, "true or false"))
             elif not _CHECKS["threshold_s"][0](v):
                 probs.append(_bad(where, at, k, v, _CHECKS["threshold_s"][1]))
             else:

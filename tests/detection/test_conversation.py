@@ -221,3 +221,5 @@ def test_conversation_hostile_turn_is_not_also_a_problem_report_unless_configure
     hits = [(0, "customer_reported_problem", "customer"), (1, "customer_reported_problem", "customer"), (1, "customer_hostile", "customer")]
     assert _turns(CustomerSignals().detect(_ctx(u, hits=hits)), "customer_reported_problem") == [0]
     assert _turns(CustomerSignals(hostile_overrides_problem=False).detect(_ctx(u, hits=hits)), "customer_reported_problem") == [0, 1]
+    first_report_is_angry = [(1, "customer_reported_problem", "customer"), (1, "customer_hostile", "customer")]
+    assert _turns(CustomerSignals().detect(_ctx(u, hits=first_report_is_angry)), "customer_reported_problem") == [1]

@@ -98,9 +98,10 @@ class Shouting:
 @register("csqa.customer_signals.v1")
 @dataclass(frozen=True)
 class CustomerSignals:
-    """One signal per customer turn where they overlap: a hostile turn that repeats the
-    problem is ``customer_hostile`` only (how QA analysts label it: the anger is the news, the
-    problem was reported before). Set ``hostile_overrides_problem = false`` to keep both."""
+    """One signal per customer turn where they overlap: a hostile turn that *repeats* a problem
+    already reported earlier in the call is ``customer_hostile`` only (how the gold labels have
+    it: the anger is the news). The first report keeps both. Set
+    ``hostile_overrides_problem = false`` to keep both everywhere."""
 
     hostile_overrides_problem: bool = True
     emits: ClassVar[frozenset[str]] = frozenset({"customer_reported_problem"})
@@ -112,7 +113,9 @@ class CustomerSignals:
             return problems
         hostile = ctx.hit_turns("customer_hostile")
         hostile_keys = set(zip(hostile["call_id"], hostile["turn"]))
-        keep = [k not in hostile_keys for k in zip(problems["call_id"], problems["turn"])]
+        first = problems.groupby("call_id")["turn"].transform("min")
+        keep = [k not in hostile_keys or turn == f
+                for k, turn, f in zip(zip(problems["call_id"], problems["turn"]), problems["turn"], first)]
         return problems[keep]
 
 
