@@ -41,7 +41,7 @@ from csqa.errors import InputError
 from csqa.pipeline import Settings, chunks_of_calls, provenance, score_chunk
 from csqa.readers.stream import Finished, finish_calls, input_files, iter_tables, table_columns
 from csqa.schema import empty_rejects, empty_utterances
-from csqa.spill import FIRST, BucketSpill, HitRanges, append_frame, range_bounds, read_frames
+from csqa.spill import FIRST, BucketSpill, FrameRanges, HitRanges, range_bounds, read_frames
 from csqa.types import PathLike, REJECT_COLUMNS
 from csqa.writers import RunWriter
 
@@ -53,6 +53,8 @@ READ_ROWS = 20_000
 """Records read per block in pass 1."""
 RANGE_CHUNKS = 1
 """Units' worth of calls per hits range in pass 3 (the most hits held in memory at once)."""
+CALL_RANGE_CHUNKS = 20
+"""Units' worth of calls per range of call rows (one row per call: small)."""
 MAX_VOCAB = 20_000
 """Distinct token strings a process's tokenizer may remember before it is rebuilt (spaCy keeps
 every string it has seen: with reference numbers and amounts in the text, that grows without end)."""
@@ -224,6 +226,43 @@ def _sorted_rejects(parts: list[pd.DataFrame], files: list[str]) -> pd.DataFrame
     return rejects.iloc[order].reset_index(drop=True)
 
 
+def _write_calls(out: RunWriter, parts: Iterator[pd.DataFrame]) -> pd.DataFrame | None:
+    """Write call rows range by range, in order; return all of them for the agent table.
+
+    The ranges are held once, as Arrow (their types unified: a column empty in one range and
+    filled in another), and become one pandas frame column by column, so the call rows are in
+    memory about once. None when there are no call rows.
+    """
+    tables: list[pa.Table] = []
+    frames: list[pd.DataFrame] = []
+    for frame in parts:
+        try:
+            tables.append(pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            frames.append(frame)  # mixed types in a column: the whole-table path below
+        else:
+            if frames:
+                frames.append(tables.pop().to_pandas())
+    if not tables and not frames:
+        return None
+    if not frames:
+        try:
+            schema = pa.unify_schemas([t.schema for t in tables], promote_options="permissive")
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            frames = [t.to_pandas() for t in tables]
+        else:
+            schema = pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in schema])
+            for i, table in enumerate(tables):
+                tables[i] = table.cast(schema)
+                out.write("calls", tables[i])
+            table = pa.concat_tables(tables)
+            del tables
+            return table.to_pandas(self_destruct=True, split_blocks=True)
+    calls = pd.concat([*(t.to_pandas() for t in tables), *frames], ignore_index=True)
+    out.write("calls", calls)
+    return calls
+
+
 def run_score(
     inputs: Sequence[PathLike],
     out_dir: PathLike,
@@ -297,6 +336,7 @@ def run_score(
         job = UnitJob(settings, frozenset(merged) if len(with_rows) > 1 else frozenset(),
                       tuple(table_columns(columns)), chunk_rows)
         ranges = HitRanges(scratch / "hits", range_bounds(first, n_rows, range_rows))
+        call_ranges = FrameRanges(scratch / "calls", range_bounds(first, n_rows, CALL_RANGE_CHUNKS * range_rows))
         t1 = time.perf_counter()
         if engine == "dask":
             from csqa.dask_engine import score_units_dask
@@ -308,7 +348,7 @@ def run_score(
         try:
             for result in results:
                 ranges.add(result.hits)
-                append_frame(scratch / "calls.pkl", result.calls)
+                call_ranges.add(result.calls)
                 rejects.append(result.rejects)
                 n_hits += result.hits.num_rows
                 n_utterances += result.n_utterances
@@ -325,16 +365,14 @@ def run_score(
         for table in ranges:
             out.write("hits", table)
             del table
-        frames = read_frames([scratch / "calls.pkl"])
-        if n_hits == 0 or not frames:
+        calls = _write_calls(out, iter(call_ranges))
+        if n_hits == 0 or calls is None:
             empty = score_chunk(empty_utterances(job.columns), settings)
             if n_hits == 0:
                 out.write("hits", empty[0])
-            frames = frames or [empty[1].assign(**{FIRST: 0})]
-        calls = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        del frames
-        calls = calls.sort_values(FIRST, kind="stable").drop(columns=FIRST).reset_index(drop=True)
-        out.write("calls", calls)
+            if calls is None:
+                calls = empty[1]
+                out.write("calls", calls)
         agents = aggregate(calls, settings.scorecard)
         out.write("agents", agents)
         rejected = _sorted_rejects(rejects, [path for path, _ in files])

@@ -139,8 +139,9 @@ class BucketSpill:
         bucket = bucket_of(rows["call_id"], self.n_buckets)
         order = np.argsort(bucket, kind="stable")
         bounds = np.searchsorted(bucket[order], np.arange(self.n_buckets + 1))
+        rows = rows.take(order)  # one gather, then slices
         for b in np.flatnonzero(np.diff(bounds)):
-            piece = rows.iloc[order[bounds[b]:bounds[b + 1]]].reset_index(drop=True)
+            piece = rows.iloc[bounds[b]:bounds[b + 1]].reset_index(drop=True)
             append_frame(self.path(b), piece)
             index = piece.groupby("call_id", sort=False)[SEQ].agg(["min", "size"])
             append_frame(self._index_path(b), index)
@@ -218,6 +219,51 @@ def range_bounds(first: np.ndarray, n_rows: np.ndarray, target_rows: int) -> np.
     bounds = first[starts].copy()
     bounds[0] = 0
     return bounds
+
+
+class FrameRanges:
+    """Frames routed by call order into ranges (pickled), read back one sorted range at a time.
+
+    For the call rows (one per call): small, but with columns whose types may differ between
+    units (a column empty in one unit), which Arrow streams would refuse.
+
+    Parameters
+    ----------
+    folder : Path
+        Where the range files go (created).
+    bounds : ndarray of int64
+        :func:`range_bounds`.
+    """
+
+    def __init__(self, folder: Path, bounds: np.ndarray) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.bounds = np.asarray(bounds, dtype="int64")
+
+    def _path(self, r: int) -> Path:
+        return self.folder / f"frames-{r:05d}.pkl"
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Route a frame with a :data:`FIRST` column, sorted by it, to its ranges."""
+        if len(frame) == 0:
+            return
+        r_of = np.searchsorted(self.bounds, frame[FIRST].to_numpy(), side="right") - 1
+        cuts = np.flatnonzero(np.diff(r_of)) + 1
+        for lo, hi in zip(np.concatenate(([0], cuts)), np.concatenate((cuts, [len(r_of)]))):
+            append_frame(self._path(int(r_of[lo])), frame.iloc[lo:hi])
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        """Yield each range's rows in call order, without the :data:`FIRST` column."""
+        for r in range(len(self.bounds)):
+            if self._path(r).exists():
+                yield self._read(r)
+
+    def _read(self, r: int) -> pd.DataFrame:
+        path = self._path(r)
+        frames = read_frames([path])
+        path.unlink()
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        return frame.sort_values(FIRST, kind="stable").drop(columns=FIRST).reset_index(drop=True)
 
 
 class HitRanges:

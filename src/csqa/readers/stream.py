@@ -12,9 +12,7 @@ as when everything is read at once with :func:`csqa.readers.read_table`.
 
 from __future__ import annotations
 
-import itertools
 import os
-import warnings
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -22,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from csqa.errors import InputError
-from csqa.schema import (CALL_COLUMNS, CANONICAL_COLUMNS, Raw, _as_text, check_columns,
-                         empty_rejects, quote, rejects_frame, split_valid)
+from csqa.readers.blocks import CHUNKED_FORMATS, no_rejects, iter_raw
+from csqa.schema import CALL_COLUMNS, CANONICAL_COLUMNS, _as_text, check_columns, quote, split_valid
 from csqa.types import REJECT_COLUMNS, REQUIRED_COLUMNS, SOURCE_COLUMNS, PathLike
 
 __all__ = ["Block", "Finished", "SEQ", "TURN_GIVEN", "CHUNKED_FORMATS", "input_files",
@@ -35,8 +33,6 @@ SEQ = "__csqa_seq__"
 TURN_GIVEN = "__csqa_turn_given__"
 _RAW = "__csqa_raw_{}__"
 HELPER_COLUMNS: tuple[str, ...] = (SEQ, TURN_GIVEN)
-#: Formats read ``chunk_rows`` records at a time; the others are read one whole file at a time.
-CHUNKED_FORMATS: tuple[str, ...] = ("jsonl", "csv", "tsv", "parquet")
 
 
 @dataclass(frozen=True)
@@ -83,108 +79,6 @@ class Finished:
     utterances: pd.DataFrame
     rejects: pd.DataFrame
     first: pd.Series
-
-
-# ---------------------------------------------------------------------------- raw blocks
-def _jsonl_blocks(path: str, chunk_rows: int) -> Iterator[Raw]:
-    from csqa.readers import tabular
-
-    lines = tabular._lines(path)
-    while block := list(itertools.islice(lines, chunk_rows)):
-        yield tabular.parse_json_lines(path, block)
-
-
-def _csv_blocks(path: str, sep: str, chunk_rows: int) -> Iterator[Raw]:
-    from csqa.readers import tabular
-
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096)
-    except OSError as exc:
-        raise tabular._fail(path, f"cannot open: {exc.strerror or exc}") from exc
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or not head.strip():
-        yield tabular.read_csv(path, sep=sep)  # UTF-16 or empty: the whole-file reader
-        return
-    kind = "TSV" if sep == "\t" else "CSV"
-    line = 1
-    try:
-        header = pd.read_csv(path, sep=sep, nrows=0, encoding="utf-8-sig").columns
-        na = {c: ([""] if c in tabular._TEXT_COLUMNS else tabular._NA_WORDS) for c in header}
-        reader = pd.read_csv(path, sep=sep, keep_default_na=False, na_values=na,
-                             dtype={c: "str" for c in tabular._TEXT_COLUMNS if c in header},
-                             index_col=False, encoding="utf-8-sig", chunksize=chunk_rows)
-        with reader:
-            while True:
-                with warnings.catch_warnings():  # more fields than the header: an error
-                    warnings.simplefilter("error", pd.errors.ParserWarning)
-                    frame = next(reader, None)
-                if frame is None:
-                    return
-                frame["input_file"] = path
-                frame["input_line"] = np.arange(line, line + len(frame), dtype="int64")
-                line += len(frame)
-                yield Raw(frame, rejects_frame([]))
-    except (UnicodeDecodeError, pd.errors.ParserWarning, pd.errors.ParserError,
-            ValueError) as exc:
-        tabular.read_csv(path, sep=sep)  # words the error with its line, when it can
-        raise tabular._fail(path, f"cannot parse as {kind} near data row {line}: "
-                                  f"{str(exc).strip()}") from exc
-
-
-def _parquet_blocks(path: str, chunk_rows: int) -> Iterator[Raw]:
-    import pyarrow.parquet as pq
-
-    from csqa.readers import tabular
-
-    if not os.path.exists(path):
-        raise tabular._fail(path, "cannot open: No such file or directory")
-    try:
-        batches = pq.ParquetFile(path).iter_batches(batch_size=chunk_rows)
-    except Exception as exc:  # pyarrow raises several unrelated types
-        raise tabular._fail(path, f"cannot read as Parquet: {exc}") from exc
-    line = 1
-    while True:
-        try:
-            batch = next(batches, None)
-        except Exception as exc:
-            raise tabular._fail(path, f"cannot read as Parquet: {exc}") from exc
-        if batch is None:
-            return
-        frame = batch.to_pandas().reset_index(drop=True)
-        frame["input_file"] = path
-        frame["input_line"] = np.arange(line, line + len(frame), dtype="int64")
-        line += len(frame)
-        yield Raw(frame, rejects_frame([]))
-
-
-def iter_raw(path: str, format: str, chunk_rows: int) -> Iterator[Raw]:
-    """Yield the raw rows of one file in blocks of about ``chunk_rows`` records.
-
-    Parameters
-    ----------
-    path : str
-        The file.
-    format : str
-        Its format name (see :data:`csqa.readers.FORMATS`); formats not in
-        :data:`CHUNKED_FORMATS` yield the whole file as one block.
-    chunk_rows : int
-        Records (lines, rows) per block; a JSON Lines call object counts as one.
-
-    Yields
-    ------
-    Raw
-        Rows with ``input_file``/``input_line``, and the records rejected while parsing.
-    """
-    if format == "jsonl":
-        yield from _jsonl_blocks(path, chunk_rows)
-    elif format in ("csv", "tsv"):
-        yield from _csv_blocks(path, "\t" if format == "tsv" else ",", chunk_rows)
-    elif format == "parquet":
-        yield from _parquet_blocks(path, chunk_rows)
-    else:
-        from csqa.readers import _READERS
-
-        yield _READERS[format](path)
 
 
 # ---------------------------------------------------------------------------- pass 1
@@ -284,7 +178,7 @@ def iter_tables(source: PathLike | Sequence[PathLike], *, chunk_rows: int = 20_0
             valid, rejects = split_valid(_prepare(rows, seq), source=item)
             seq += len(rows)
             valid.attrs = {}
-            rejects = pd.concat([r for r in (raw.rejects, rejects) if len(r)] or [empty_rejects()],
+            rejects = pd.concat([r for r in (raw.rejects, rejects) if len(r)] or [no_rejects()],
                                 ignore_index=True)
             if len(rejects) > 1:
                 rejects = rejects.iloc[np.argsort(rejects["input_line"].to_numpy(),
@@ -329,7 +223,7 @@ def finish_calls(rows: pd.DataFrame, *, merge_by_time: Collection[str] = (),
     out_columns = [*fixed, *others, *SOURCE_COLUMNS]
     if len(rows) == 0:
         return Finished(rows.reindex(columns=out_columns).reset_index(drop=True),
-                        empty_rejects(), pd.Series([], dtype="int64", name=SEQ))
+                        no_rejects(), pd.Series([], dtype="int64", name=SEQ))
     rows = rows.iloc[np.argsort(rows[SEQ].to_numpy(), kind="stable")].reset_index(drop=True)
     seq = rows[SEQ].to_numpy(dtype="int64")
     codes = pd.factorize(rows["call_id"])[0]
@@ -364,7 +258,7 @@ def finish_calls(rows: pd.DataFrame, *, merge_by_time: Collection[str] = (),
             reason[i] = (f"turn {int(turn[i])} of call {quote(ids[i])} appears again "
                          f"(first at {_first_text(files[f], lines[f], files[i])})")
     ok = pd.isna(code)
-    rejects = rejects_frame([])
+    rejects = no_rejects()
     if not ok.all():
         bad = np.flatnonzero(~ok)
         rejects = pd.DataFrame({"input_file": pd.Series(files[bad], dtype="str"),
