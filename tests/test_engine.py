@@ -121,12 +121,21 @@ def _by_call(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values("call_id", kind="stable").reset_index(drop=True)
 
 
+def _write_as(path: Path, rows: list[dict]) -> Path:
+    if path.suffix == ".jsonl":
+        return _write(path, rows)
+    frame = pd.DataFrame(rows)
+    frame.to_csv(path, index=False) if path.suffix == ".csv" else frame.to_parquet(path)
+    return path
+
+
+@pytest.mark.parametrize("ext", [".jsonl", ".csv", ".parquet"])
 def test_engine_call_rows_scattered_across_a_file_and_two_files_score_one_call_each(
-        batch: Path, settings: Settings, reference: dict[str, object], tmp_path: Path) -> None:
+        batch: Path, settings: Settings, reference: dict[str, object], tmp_path: Path, ext: str) -> None:
     rows = _rows(batch)
     random.Random(3).shuffle(rows)
-    one = _write(tmp_path / "shuffled.jsonl", rows)
-    two = [_write(tmp_path / "a.jsonl", rows[: len(rows) // 2]), _write(tmp_path / "b.jsonl", rows[len(rows) // 2:])]
+    one = _write_as(tmp_path / f"shuffled{ext}", rows)
+    two = [_write_as(tmp_path / f"a{ext}", rows[: len(rows) // 2]), _write_as(tmp_path / f"b{ext}", rows[len(rows) // 2:])]
     for name, inputs in (("one", [one]), ("two", two)):
         run_score(inputs, tmp_path / name, settings, n_jobs=1, chunk_rows=30)
         got = tables(tmp_path / name)
