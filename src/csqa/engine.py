@@ -313,16 +313,16 @@ def run_score(
         scratch = out.scratch_dir()
         spill = BucketSpill(scratch / "rows", plan_buckets(files, chunk_rows, workers))
         rejects: list[pd.DataFrame] = []
-        columns: list[list[str]] = []
+        columns: dict[str, None] = {}  # every column seen, in order of first appearance
         merged: set[str] = set()
         with_rows: set[str] = set()
         for block in iter_tables([path for path, _ in files], chunk_rows=READ_ROWS):
             spill.add(block.rows)
-            rejects.append(block.rejects)
-            columns.append(list(block.rows.columns))
+            if len(block.rejects):
+                rejects.append(block.rejects)
+            columns.update(dict.fromkeys(block.rows.columns))
             merged |= block.merge_by_time
-            if len(block.rows):
-                with_rows.add(block.file)
+            with_rows.update(block.files)
         spill.flush()
         first, n_rows = spill.calls()
         n_calls, n_read = len(first), int(n_rows.sum())
@@ -334,7 +334,7 @@ def run_score(
         range_rows = max(RANGE_CHUNKS * chunk_rows, n_read // 1000)
         units = spill.units(unit_rows)
         job = UnitJob(settings, frozenset(merged) if len(with_rows) > 1 else frozenset(),
-                      tuple(table_columns(columns)), chunk_rows)
+                      tuple(table_columns([list(columns)])), chunk_rows)
         ranges = HitRanges(scratch / "hits", range_bounds(first, n_rows, range_rows))
         call_ranges = FrameRanges(scratch / "calls", range_bounds(first, n_rows, CALL_RANGE_CHUNKS * range_rows))
         t1 = time.perf_counter()
@@ -349,7 +349,8 @@ def run_score(
             for result in results:
                 ranges.add(result.hits)
                 call_ranges.add(result.calls)
-                rejects.append(result.rejects)
+                if len(result.rejects):
+                    rejects.append(result.rejects)
                 n_hits += result.hits.num_rows
                 n_utterances += result.n_utterances
                 done += len(result.calls)

@@ -19,7 +19,7 @@ DATA = Path(__file__).parent / "data"
 def _stream(paths: list[Path], chunk_rows: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     blocks = list(iter_tables(paths, chunk_rows=chunk_rows))
     rows = pd.concat([b.rows for b in blocks], ignore_index=True)
-    files = {b.file for b in blocks if len(b.rows)}
+    files = {f for b in blocks for f in b.files}
     merged = set().union(*(b.merge_by_time for b in blocks)) if len(files) > 1 else set()
     done = finish_calls(rows, merge_by_time=merged, columns=table_columns([b.rows.columns for b in blocks]))
     rejects = pd.concat([*(b.rejects for b in blocks), done.rejects], ignore_index=True)

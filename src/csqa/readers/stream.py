@@ -21,7 +21,7 @@ import pandas as pd
 
 from csqa.errors import InputError
 from csqa.readers.blocks import CHUNKED_FORMATS, no_rejects, iter_raw
-from csqa.schema import CALL_COLUMNS, CANONICAL_COLUMNS, _as_text, check_columns, quote, split_valid
+from csqa.schema import CALL_COLUMNS, CANONICAL_COLUMNS, Raw, _as_text, check_columns, quote, split_valid
 from csqa.types import REJECT_COLUMNS, REQUIRED_COLUMNS, SOURCE_COLUMNS, PathLike
 
 __all__ = ["Block", "Finished", "SEQ", "TURN_GIVEN", "CHUNKED_FORMATS", "input_files",
@@ -42,7 +42,7 @@ class Block:
     Attributes
     ----------
     file : str
-        The input file.
+        The input file (the first one, when the block holds several one-call files).
     rows : DataFrame
         The rows that passed the row checks: canonical columns, other input columns,
         ``input_file``, ``input_line``, then :data:`SEQ` and :data:`TURN_GIVEN`. Call-level
@@ -52,12 +52,15 @@ class Block:
         Records rejected in this block (``REJECT_COLUMNS``), in input order.
     merge_by_time : frozenset of str
         Calls whose recording legs are merged by start time (Genesys).
+    files : tuple of str
+        The files the rows come from: ``file``, or several one-call files validated together.
     """
 
     file: str
     rows: pd.DataFrame
     rejects: pd.DataFrame
     merge_by_time: frozenset[str] = frozenset()
+    files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,30 +165,54 @@ def iter_tables(source: PathLike | Sequence[PathLike], *, chunk_rows: int = 20_0
     if chunk_rows < 1:
         raise InputError(f"iter_tables: chunk_rows must be at least 1, not {chunk_rows}")
     seq = 0
+    whole: list[tuple[str, Raw]] = []  # one-call files, validated together (per file is slow)
     for item, fmt in input_files(source, format=format):
+        if fmt not in CHUNKED_FORMATS:
+            raw = next(iter_raw(item, fmt, chunk_rows))
+            if len(raw.rows):
+                check_columns(raw.rows, item)
+            whole.append((item, raw))
+            if sum(len(r.rows) for _, r in whole) >= chunk_rows:
+                yield _validated(whole, seq)
+                seq += sum(len(r.rows) for _, r in whole)
+                whole = []
+            continue
+        if whole:
+            yield _validated(whole, seq)
+            seq += sum(len(r.rows) for _, r in whole)
+            whole = []
         seen: set[str] = set()
-        any_rows = False
         for raw in iter_raw(item, fmt, chunk_rows):
             rows = raw.rows
             if len(rows):
-                any_rows = True
                 seen.update(map(str, rows.columns))
                 for column in REQUIRED_COLUMNS:  # may still come in a later block
                     if column not in rows:
                         rows = rows.assign(**{column: None})
-            merged = frozenset(rows.attrs.get("merge_by_time", ()))
-            present = [c for c in CALL_COLUMNS if c in rows]
-            valid, rejects = split_valid(_prepare(rows, seq), source=item)
+            yield _validated([(item, Raw(rows, raw.rejects))], seq)
             seq += len(rows)
-            valid.attrs = {}
-            rejects = pd.concat([r for r in (raw.rejects, rejects) if len(r)] or [no_rejects()],
-                                ignore_index=True)
-            if len(rejects) > 1:
-                rejects = rejects.iloc[np.argsort(rejects["input_line"].to_numpy(),
-                                                  kind="stable")].reset_index(drop=True)
-            yield Block(item, _restore(valid, present), rejects, merged)
-        if any_rows and not set(REQUIRED_COLUMNS) <= seen:
+        if seen and not set(REQUIRED_COLUMNS) <= seen:
             check_columns(pd.DataFrame(columns=sorted(seen - set(SOURCE_COLUMNS))), item)
+    if whole:
+        yield _validated(whole, seq)
+
+
+def _validated(raws: list[tuple[str, Raw]], seq: int) -> Block:
+    """Validate the rows of one block (or of several one-call files) row by row."""
+    with_rows = [raw.rows for _, raw in raws if len(raw.rows)]
+    rows = (with_rows[0] if len(with_rows) == 1 else
+            pd.concat(with_rows, ignore_index=True, sort=False) if with_rows else raws[0][1].rows)
+    merged = frozenset(c for _, raw in raws for c in raw.rows.attrs.get("merge_by_time", ()))
+    present = [c for c in CALL_COLUMNS if c in rows]
+    valid, rejects = split_valid(_prepare(rows, seq), source=raws[0][0])
+    valid.attrs = {}
+    parts = [r for r in (*(raw.rejects for _, raw in raws), rejects) if len(r)]
+    rejects = pd.concat(parts, ignore_index=True) if parts else no_rejects()
+    if len(rejects) > 1:
+        rank = rejects["input_file"].map({f: i for i, (f, _) in enumerate(raws)}).fillna(len(raws))
+        rejects = rejects.iloc[np.lexsort((rejects["input_line"].to_numpy(), rank.to_numpy()))]
+    files = tuple(f for f, raw in raws if len(raw.rows))
+    return Block(raws[0][0], _restore(valid, present), rejects.reset_index(drop=True), merged, files)
 
 
 # ---------------------------------------------------------------------------- pass 2
