@@ -182,7 +182,7 @@ def iter_tables(source: PathLike | Sequence[PathLike], *, chunk_rows: int = 20_0
             seq += sum(len(r.rows) for _, r in whole)
             whole = []
         seen: set[str] = set()
-        for raw in iter_raw(item, fmt, chunk_rows):
+        for raw in _prefetched(iter_raw(item, fmt, chunk_rows)):
             rows = raw.rows
             if len(rows):
                 seen.update(map(str, rows.columns))
@@ -195,6 +195,20 @@ def iter_tables(source: PathLike | Sequence[PathLike], *, chunk_rows: int = 20_0
             check_columns(pd.DataFrame(columns=sorted(seen - set(SOURCE_COLUMNS))), item)
     if whole:
         yield _validated(whole, seq)
+
+
+def _prefetched(blocks: Iterator[Raw]) -> Iterator[Raw]:
+    """Read the next block in a thread while this one is validated (Arrow parses without the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="csqa-read") as pool:
+            future = pool.submit(next, blocks, None)
+            while (raw := future.result()) is not None:
+                future = pool.submit(next, blocks, None)
+                yield raw
+    finally:
+        blocks.close()  # type: ignore[attr-defined]
 
 
 def _validated(raws: list[tuple[str, Raw]], seq: int) -> Block:
