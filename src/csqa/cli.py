@@ -199,21 +199,14 @@ def calibrate(
 ) -> None:
     """Agreement between csqa and human QA: score correlation, kappa per item, largest differences."""
     from csqa.calibration import calibrate as run_calibration
+    from csqa.writers import read_run_table
 
     try:
-        calls = _read_table(scored, "calls")
+        calls = read_run_table(scored, "calls")
         report = run_calibration(calls, human)
     except CsqaError as exc:
         raise _fail(exc) from None
     out.print(str(report), highlight=False)
-
-
-def _read_table(folder: Path, name: str) -> pd.DataFrame:
-    for suffix, reader in ((".parquet", pd.read_parquet), (".csv", pd.read_csv)):
-        path = folder / f"{name}{suffix}"
-        if path.exists():
-            return reader(path)
-    raise CsqaError(f"{folder}: no {name}.parquet or {name}.csv; is it a csqa score output folder?")
 
 
 @scorecard_app.command("check")

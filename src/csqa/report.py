@@ -15,22 +15,14 @@ from typing import Any
 import pandas as pd
 
 from csqa.behaviours import BEHAVIOURS
-from csqa.errors import InputError
 from csqa.types import PathLike
+from csqa.writers import read_run_table
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222}h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
 table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:right}
 th{background:#f3f3f3}td.l,th.l{text-align:left}.flag{color:#b00020;font-weight:600}.muted{color:#777}
 """
-
-
-def _read(folder: Path, name: str) -> pd.DataFrame:
-    for suffix, reader in ((".parquet", pd.read_parquet), (".csv", pd.read_csv)):
-        path = folder / f"{name}{suffix}"
-        if path.exists():
-            return reader(path)
-    raise InputError(f"{folder}: no {name}.parquet or {name}.csv; is it a csqa score output folder?")
 
 
 def _table(frame: pd.DataFrame, left: tuple[str, ...] = ()) -> str:
@@ -84,7 +76,7 @@ def write_report(folder: PathLike) -> Path:
     folder = Path(folder)
     manifest_path = folder / "run.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
-    text = build_report(_read(folder, "agents"), _read(folder, "calls"), manifest)
+    text = build_report(read_run_table(folder, "agents"), read_run_table(folder, "calls"), manifest)
     target = folder / "report.html"
     tmp = folder / f".report.html.tmp-{os.getpid()}"
     tmp.write_text(text, encoding="utf-8")

@@ -140,3 +140,19 @@ class RunWriter:
             os.replace(self.out_dir, old)
         os.replace(self.tmp_dir, self.out_dir)
         shutil.rmtree(old, ignore_errors=True)
+
+
+def read_run_table(folder: PathLike, name: str) -> pd.DataFrame:
+    """Read table ``name`` (``hits``, ``calls``, ``agents``) back from a scored output folder.
+
+    Raises
+    ------
+    InputError
+        When the folder holds no such table in any of :data:`FORMATS`.
+    """
+    folder = Path(folder)
+    for suffix, reader in ((".parquet", pd.read_parquet), (".csv", pd.read_csv)):
+        path = folder / f"{name}{suffix}"
+        if path.exists():
+            return reader(path)
+    raise InputError(f"{folder}: no {name}.parquet or {name}.csv; is it a csqa score output folder?")
