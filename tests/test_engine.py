@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 import csqa
-from csqa import engine
+from csqa import engine, units
 from csqa.cli import app
 from csqa.engine import run_score
 from csqa.pipeline import Settings, make_settings
@@ -100,9 +100,9 @@ def test_engine_rebuilding_the_tokenizer_to_bound_memory_changes_nothing(
     from csqa import nlp
 
     rebuilt = []
-    real = engine.bound_vocabulary
-    monkeypatch.setattr(engine, "MAX_VOCAB", 10)
-    monkeypatch.setattr(engine, "bound_vocabulary", lambda: rebuilt.append(real()) or rebuilt[-1])
+    real = units.bound_vocabulary
+    monkeypatch.setattr(units, "MAX_VOCAB", 10)
+    monkeypatch.setattr(units, "bound_vocabulary", lambda: rebuilt.append(real()) or rebuilt[-1])
     run_score([batch], tmp_path / "out", settings, n_jobs=1, chunk_rows=60)
     assert sum(rebuilt) >= 2 and len(nlp.tokenizer().vocab) < 2000
     assert_same(reference, tables(tmp_path / "out"))
@@ -168,7 +168,7 @@ def test_engine_interrupted_run_leaves_no_output_and_no_temp_files(batch: Path, 
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
     calls = {"n": 0}
-    real = engine.score_chunk
+    real = units.score_chunk
 
     def failing(*args: object, **kwargs: object) -> object:
         calls["n"] += 1
@@ -176,7 +176,7 @@ def test_engine_interrupted_run_leaves_no_output_and_no_temp_files(batch: Path, 
             raise RuntimeError("worker died")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine, "score_chunk", failing)
+    monkeypatch.setattr(units, "score_chunk", failing)
     with pytest.raises(RuntimeError, match="worker died"):
         run_score([batch], out, settings, n_jobs=1, chunk_rows=25)
     assert calls["n"] == 3

@@ -30,7 +30,7 @@ from csqa.pipeline import ScoreResult, Settings, chunks_of_calls, make_settings,
 from csqa.types import PathLike, REJECT_COLUMNS
 
 if TYPE_CHECKING:
-    from csqa.engine import UnitJob, UnitResult
+    from csqa.units import UnitJob, UnitResult
 
 
 def _require_dask() -> Any:
@@ -152,7 +152,7 @@ def score_units_dask(units: Sequence[Sequence[Path]], job: UnitJob, *, scheduler
     UnitResult
         One per unit, in the order of ``units``.
     """
-    from csqa.engine import load_unit, score_finished
+    from csqa.units import load_unit, score_finished
 
     _require_dask()
     with dask_client(scheduler) as client:

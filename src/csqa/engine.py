@@ -9,11 +9,12 @@ Three passes, so memory stays flat however large the input and wherever a call's
 2. **Score.** Buckets are grouped into units of about ``chunk_rows`` rows; a unit holds every
    row of its calls. Each unit is finished (duplicate turns and unnumbered rows in numbered
    calls rejected, missing turns numbered by appearance, call-level columns filled:
-   :func:`csqa.readers.finish_calls`) and scored, in this process, in joblib workers or on Dask.
-   Hits go to range files by call order (:class:`csqa.spill.HitRanges`); call rows (one per
-   call) to a spill file.
-3. **Write.** Ranges are read back in order and appended to the hits table; the call rows are
-   sorted and written, and aggregated into the agent table.
+   :func:`csqa.readers.finish_calls`) and scored (:mod:`csqa.units`), in this process, in
+   joblib workers (started, lexicon loaded, while pass 1 reads) or on Dask. Hits and call
+   rows go to range files by call order (:class:`csqa.spill.HitRanges`,
+   :class:`csqa.spill.FrameRanges`).
+3. **Write.** Ranges are read back in order, one at a time, sorted and appended to the hits
+   and calls tables; the call rows, held once, are aggregated into the agent table.
 
 Output order, the same for any ``n_jobs``, ``chunk_rows`` and engine: calls in order of their
 first row in the inputs (files in the order given, rows in file order); hits grouped by call in
@@ -23,12 +24,13 @@ decides how much is held in memory at once, never what is written.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import math
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,141 +40,27 @@ import pyarrow as pa
 
 from csqa.aggregation import aggregate
 from csqa.errors import InputError
-from csqa.pipeline import Settings, chunks_of_calls, provenance, score_chunk
-from csqa.readers.stream import Finished, finish_calls, input_files, iter_tables, table_columns
+from csqa.pipeline import Settings, provenance, score_chunk
+from csqa.readers.stream import input_files, iter_tables, table_columns
 from csqa.schema import empty_rejects, empty_utterances
-from csqa.spill import FIRST, BucketSpill, FrameRanges, HitRanges, range_bounds, read_frames
+from csqa.spill import BucketSpill, FrameRanges, HitRanges, range_bounds
 from csqa.types import PathLike, REJECT_COLUMNS
+from csqa.units import CHUNK_ROWS, UnitJob, UnitResult, bound_vocabulary, local_results, start_workers
 from csqa.writers import RunWriter
 
 log = logging.getLogger("csqa")
 
-CHUNK_ROWS = 20_000
-"""Utterances per unit of work (whole calls; about 500 calls of 40 turns)."""
 READ_ROWS = 20_000
 """Records read per block in pass 1."""
 RANGE_CHUNKS = 1
 """Units' worth of calls per hits range in pass 3 (the most hits held in memory at once)."""
 CALL_RANGE_CHUNKS = 20
 """Units' worth of calls per range of call rows (one row per call: small)."""
-MAX_VOCAB = 20_000
-"""Distinct token strings a process's tokenizer may remember before it is rebuilt (spaCy keeps
-every string it has seen: with reference numbers and amounts in the text, that grows without end)."""
 MIN_BUCKET_ROWS = 500
 MAX_BUCKETS = 2048
 # Conservative (small) bytes per utterance by format, to size buckets before reading: an
 # overestimate of the rows only makes more, smaller buckets, which units group again.
 _BYTES_PER_ROW = {"jsonl": 120, "json": 120, "csv": 60, "tsv": 60, "parquet": 20}
-
-
-@dataclass(frozen=True)
-class UnitJob:
-    """What scoring one unit needs besides its rows (picklable, sent to every worker)."""
-
-    settings: Settings
-    merge_by_time: frozenset[str] = frozenset()
-    columns: tuple[str, ...] = ()
-    chunk_rows: int = CHUNK_ROWS
-
-
-@dataclass(frozen=True)
-class UnitResult:
-    """One scored unit: hits (Arrow, with the call-order key), call rows, rejects, row count."""
-
-    hits: pa.Table
-    calls: pd.DataFrame
-    rejects: pd.DataFrame
-    n_utterances: int
-
-
-def load_unit(paths: Sequence[Path], job: UnitJob) -> Finished:
-    """Read a unit's bucket files and apply the whole-call checks.
-
-    Parameters
-    ----------
-    paths : sequence of Path
-        The unit's bucket files (:meth:`csqa.spill.BucketSpill.units`).
-    job : UnitJob
-
-    Returns
-    -------
-    Finished
-    """
-    frames = read_frames(paths)
-    rows = pd.concat(frames, ignore_index=True) if len(frames) != 1 else frames[0]
-    return finish_calls(rows, merge_by_time=job.merge_by_time, columns=job.columns)
-
-
-def score_finished(finished: Finished, job: UnitJob) -> UnitResult:
-    """Score a finished unit; order its hits and call rows by the calls' input order.
-
-    Parameters
-    ----------
-    finished : Finished
-        :func:`load_unit`'s result (the part a Dask worker receives).
-    job : UnitJob
-
-    Returns
-    -------
-    UnitResult
-    """
-    u = finished.utterances
-    parts = [score_chunk(p, job.settings) for p in chunks_of_calls(u, job.chunk_rows)]
-    hits = pd.concat([p[0] for p in parts], ignore_index=True) if len(parts) > 1 else parts[0][0]
-    calls = pd.concat([p[1] for p in parts], ignore_index=True) if len(parts) > 1 else parts[0][1]
-    first = finished.first
-    key = hits["call_id"].map(first).to_numpy(dtype="int64")
-    order = np.argsort(key, kind="stable")
-    hits = hits.iloc[order].reset_index(drop=True).assign(**{FIRST: key[order]})
-    calls = calls.assign(**{FIRST: calls["call_id"].map(first).to_numpy(dtype="int64")})
-    calls = calls.sort_values(FIRST, kind="stable").reset_index(drop=True)
-    bound_vocabulary()
-    return UnitResult(pa.Table.from_pandas(hits, preserve_index=False), calls,
-                      finished.rejects, len(u))
-
-
-def bound_vocabulary(limit: int | None = None) -> bool:
-    """Rebuild this process's tokenizer once its vocabulary holds more than ``limit`` strings.
-
-    Tokens do not depend on what the tokenizer saw before, so this changes no output; it keeps
-    a long run's memory flat. Called after each unit, in whichever process scored it.
-
-    Parameters
-    ----------
-    limit : int, optional
-        Distinct token strings allowed before the rebuild (default :data:`MAX_VOCAB`).
-
-    Returns
-    -------
-    bool
-        Whether the tokenizer was rebuilt.
-    """
-    from csqa import nlp
-
-    limit = MAX_VOCAB if limit is None else limit
-    info = getattr(nlp.tokenizer, "cache_info", None)
-    if info is None or not info().currsize or len(nlp.tokenizer().vocab) <= limit:
-        return False
-    nlp.tokenizer.cache_clear()
-    table = getattr(nlp, "_LEXEMES", None)  # per-string token descriptions (keyed by hash)
-    if isinstance(table, dict):
-        table.clear()
-    return True
-
-
-def score_unit(paths: Sequence[Path], job: UnitJob) -> UnitResult:
-    """Load, finish and score one unit (what a local worker runs).
-
-    Parameters
-    ----------
-    paths : sequence of Path
-    job : UnitJob
-
-    Returns
-    -------
-    UnitResult
-    """
-    return score_finished(load_unit(paths, job), job)
 
 
 def _cores() -> int:
@@ -204,16 +92,17 @@ def plan_buckets(files: Sequence[tuple[str, str]], chunk_rows: int, workers: int
     return int(min(MAX_BUCKETS, max(1, math.ceil(est / bucket_rows))))
 
 
-def _local_results(units: list[list[Path]], job: UnitJob, workers: int) -> Iterator[UnitResult]:
-    if workers <= 1 or len(units) <= 1:
-        for unit in units:
-            yield score_unit(unit, job)
-        return
-    from joblib import Parallel, delayed
+def release_memory() -> None:
+    """Give memory freed by the last pass back to the system before the next one grows.
 
-    parallel = Parallel(n_jobs=workers, prefer="processes", return_as="generator",
-                        pre_dispatch="2*n_jobs")
-    yield from parallel(delayed(score_unit)(unit, job) for unit in units)
+    Arrow's allocator and glibc's keep freed pages for reuse; the call rows and the agent
+    table, built last and the only part that grows with the input, would be added on top.
+    """
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)  # glibc; absent elsewhere
+    except (AttributeError, OSError):  # pragma: no cover - depends on the C library
+        pass
 
 
 def _sorted_rejects(parts: list[pd.DataFrame], files: list[str]) -> pd.DataFrame:
@@ -263,6 +152,50 @@ def _write_calls(out: RunWriter, parts: Iterator[pd.DataFrame]) -> pd.DataFrame 
     return calls
 
 
+@dataclass
+class _Read:
+    """What pass 1 leaves for the others."""
+
+    spill: BucketSpill
+    rejects: list[pd.DataFrame] = field(default_factory=list)
+    columns: dict[str, None] = field(default_factory=dict)  # in order of first appearance
+    merged: set[str] = field(default_factory=set)
+    files_with_rows: set[str] = field(default_factory=set)
+
+
+def _read_pass(files: list[tuple[str, str]], spill: BucketSpill) -> _Read:
+    read = _Read(spill)
+    for block in iter_tables([path for path, _ in files], chunk_rows=READ_ROWS):
+        spill.add(block.rows)
+        if len(block.rejects):
+            read.rejects.append(block.rejects)
+        read.columns.update(dict.fromkeys(block.rows.columns))
+        read.merged |= block.merge_by_time
+        read.files_with_rows.update(block.files)
+    spill.flush()
+    return read
+
+
+def _score_pass(results: Iterator[UnitResult], hits: HitRanges, calls: FrameRanges, read: _Read,
+                n_calls: int, on_progress: Callable[[int, int], None] | None) -> dict[str, int]:
+    counts = {"hits": 0, "utterances": 0, "calls": 0}
+    try:
+        for result in results:
+            hits.add(result.hits)
+            calls.add(result.calls)
+            if len(result.rejects):
+                read.rejects.append(result.rejects)
+            counts["hits"] += result.hits.num_rows
+            counts["utterances"] += result.n_utterances
+            counts["calls"] += len(result.calls)
+            if on_progress:
+                on_progress(counts["calls"], n_calls)
+    finally:
+        hits.close()
+        getattr(results, "close", lambda: None)()
+    return counts
+
+
 def run_score(
     inputs: Sequence[PathLike],
     out_dir: PathLike,
@@ -309,90 +242,76 @@ def run_score(
     t0 = time.perf_counter()
     files = input_files(list(inputs))
     workers = max(1, n_jobs if n_jobs > 0 else _cores())
-    with RunWriter(out_dir, format=format) as out:
-        scratch = out.scratch_dir()
-        spill = BucketSpill(scratch / "rows", plan_buckets(files, chunk_rows, workers))
-        rejects: list[pd.DataFrame] = []
-        columns: dict[str, None] = {}  # every column seen, in order of first appearance
-        merged: set[str] = set()
-        with_rows: set[str] = set()
-        for block in iter_tables([path for path, _ in files], chunk_rows=READ_ROWS):
-            spill.add(block.rows)
-            if len(block.rejects):
-                rejects.append(block.rejects)
-            columns.update(dict.fromkeys(block.rows.columns))
-            merged |= block.merge_by_time
-            with_rows.update(block.files)
-        spill.flush()
-        first, n_rows = spill.calls()
-        n_calls, n_read = len(first), int(n_rows.sum())
-        t_read = time.perf_counter() - t0
-        log.info("read: %d utterances in %d calls from %d file(s), %d rejected, %d bucket(s) (%.1f s)",
-                 n_read, n_calls, len(files), sum(map(len, rejects)), spill.n_buckets, t_read)
+    warming = start_workers(settings, workers) if engine == "local" else None  # while we read
+    try:
+        with RunWriter(out_dir, format=format) as out:
+            scratch = out.scratch_dir()
+            read = _read_pass(files, BucketSpill(scratch / "rows", plan_buckets(files, chunk_rows, workers)))
+            first, n_rows = read.spill.calls()
+            n_read = int(n_rows.sum())
+            t_read = time.perf_counter() - t0
+            log.info("read: %d utterances in %d calls from %d file(s), %d rejected, %d bucket(s) (%.1f s)",
+                     n_read, len(first), len(files), sum(map(len, read.rejects)), read.spill.n_buckets, t_read)
 
-        unit_rows = chunk_rows if workers == 1 else min(chunk_rows, max(MIN_BUCKET_ROWS, n_read // (4 * workers)))
-        range_rows = max(RANGE_CHUNKS * chunk_rows, n_read // 1000)
-        units = spill.units(unit_rows)
-        job = UnitJob(settings, frozenset(merged) if len(with_rows) > 1 else frozenset(),
-                      tuple(table_columns([list(columns)])), chunk_rows)
-        ranges = HitRanges(scratch / "hits", range_bounds(first, n_rows, range_rows))
-        call_ranges = FrameRanges(scratch / "calls", range_bounds(first, n_rows, CALL_RANGE_CHUNKS * range_rows))
-        t1 = time.perf_counter()
-        if engine == "dask":
-            from csqa.dask_engine import score_units_dask
+            t1 = time.perf_counter()
+            unit_rows = chunk_rows if workers == 1 else min(chunk_rows, max(MIN_BUCKET_ROWS, n_read // (4 * workers)))
+            units = read.spill.units(unit_rows)
+            job = UnitJob(settings, frozenset(read.merged) if len(read.files_with_rows) > 1 else frozenset(),
+                          tuple(table_columns([list(read.columns)])), chunk_rows)
+            range_rows = max(RANGE_CHUNKS * chunk_rows, n_read // 1000)
+            hit_ranges = HitRanges(scratch / "hits", range_bounds(first, n_rows, range_rows))
+            call_ranges = FrameRanges(scratch / "calls", range_bounds(first, n_rows, CALL_RANGE_CHUNKS * range_rows))
+            if engine == "dask":
+                from csqa.dask_engine import score_units_dask
 
-            results = score_units_dask(units, job, scheduler=scheduler)
-        else:
-            results = _local_results(units, job, workers)
-        n_hits = n_utterances = done = 0
-        try:
-            for result in results:
-                ranges.add(result.hits)
-                call_ranges.add(result.calls)
-                if len(result.rejects):
-                    rejects.append(result.rejects)
-                n_hits += result.hits.num_rows
-                n_utterances += result.n_utterances
-                done += len(result.calls)
-                if on_progress:
-                    on_progress(done, n_calls)
-        finally:
-            ranges.close()
-            getattr(results, "close", lambda: None)()
-        t_score = time.perf_counter() - t1
-        log.info("detect+score: %d hits in %d calls, %d unit(s) (%.1f s)", n_hits, done, len(units), t_score)
+                results = score_units_dask(units, job, scheduler=scheduler)
+            else:
+                for _ in warming or ():  # the workers are up and have their lexicon
+                    pass
+                results = local_results(units, job, workers)
+            counts = _score_pass(results, hit_ranges, call_ranges, read, len(first), on_progress)
+            t_score = time.perf_counter() - t1
+            log.info("detect+score: %d hits in %d calls, %d unit(s) (%.1f s)", counts["hits"], counts["calls"],
+                     len(units), t_score)
 
-        t2 = time.perf_counter()
-        for table in ranges:
-            out.write("hits", table)
-            del table
-        calls = _write_calls(out, iter(call_ranges))
-        if n_hits == 0 or calls is None:
-            empty = score_chunk(empty_utterances(job.columns), settings)
-            if n_hits == 0:
-                out.write("hits", empty[0])
-            if calls is None:
-                calls = empty[1]
-                out.write("calls", calls)
-        agents = aggregate(calls, settings.scorecard)
-        out.write("agents", agents)
-        rejected = _sorted_rejects(rejects, [path for path, _ in files])
-        out.write_rejects(rejected)
-        manifest = provenance(
-            settings,
-            inputs=[str(Path(p)) for p in inputs],
-            output=str(out_dir),
-            format=format,
-            engine=engine,
-            n_jobs=n_jobs,
-            counts={"utterances": n_utterances, "calls": len(calls), "hits": n_hits,
-                    "agents": len(agents), "rejects": len(rejected)},
-            streaming={"buckets": spill.n_buckets, "units": len(units), "ranges": len(ranges.bounds),
-                       "workers": workers if engine == "local" else None},
-            seconds={"read": round(t_read, 3), "detect_and_score": round(t_score, 3),
-                     "write": round(time.perf_counter() - t2, 3),
-                     "total": round(time.perf_counter() - t0, 3)},
-        )
-        out.write_manifest(manifest)
+            t2 = time.perf_counter()
+            bound_vocabulary(0)  # this process scored its last unit: its tokenizer can go
+            release_memory()
+            for table in hit_ranges:
+                out.write("hits", table)
+                del table  # not held while the next range is read
+            release_memory()
+            calls = _write_calls(out, iter(call_ranges))
+            release_memory()
+            if counts["hits"] == 0 or calls is None:
+                empty = score_chunk(empty_utterances(job.columns), settings)
+                if counts["hits"] == 0:
+                    out.write("hits", empty[0])
+                if calls is None:
+                    calls = empty[1]
+                    out.write("calls", calls)
+            agents = aggregate(calls, settings.scorecard)
+            out.write("agents", agents)
+            rejected = _sorted_rejects(read.rejects, [path for path, _ in files])
+            out.write_rejects(rejected)
+            manifest = provenance(
+                settings,
+                inputs=[str(Path(p)) for p in inputs],
+                output=str(out_dir),
+                format=format,
+                engine=engine,
+                n_jobs=n_jobs,
+                counts={"utterances": counts["utterances"], "calls": len(calls), "hits": counts["hits"],
+                        "agents": len(agents), "rejects": len(rejected)},
+                streaming={"buckets": read.spill.n_buckets, "units": len(units),
+                           "ranges": len(hit_ranges.bounds), "workers": workers if engine == "local" else None},
+                seconds={"read": round(t_read, 3), "detect_and_score": round(t_score, 3),
+                         "write": round(time.perf_counter() - t2, 3),
+                         "total": round(time.perf_counter() - t0, 3)},
+            )
+            out.write_manifest(manifest)
+    finally:
+        if warming is not None:
+            warming.close()  # type: ignore[attr-defined]
     log.info("write: %s (%s)", out_dir, format)
     return manifest, agents

@@ -43,10 +43,22 @@ def bucket_of(call_ids: pd.Series, n_buckets: int) -> np.ndarray:
     ndarray of int64
         The same for the same id in any process, run or machine (pandas' fixed-key SipHash).
     """
-    if n_buckets == 1:
-        return np.zeros(len(call_ids), dtype="int64")
-    hashed = pd.util.hash_pandas_object(call_ids.astype("str"), index=False).to_numpy()
-    return (hashed % np.uint64(n_buckets)).astype("int64")
+    return (call_hashes(call_ids) % np.uint64(max(1, n_buckets))).astype("int64")
+
+
+def call_hashes(call_ids: pd.Series) -> np.ndarray:
+    """64-bit hashes of call ids, the same in every process (pandas' fixed-key SipHash)."""
+    return pd.util.hash_pandas_object(call_ids.astype("str"), index=False).to_numpy(dtype="uint64")
+
+
+def _per_key(keys: np.ndarray, firsts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Reduce (key, first, count) entries to one per key: the smallest first, the summed count."""
+    if len(keys) == 0:
+        return keys, firsts, counts
+    order = np.argsort(keys, kind="stable")
+    keys, firsts, counts = keys[order], firsts[order], counts[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    return keys[starts], np.minimum.reduceat(firsts, starts), np.add.reduceat(counts, starts)
 
 
 def append_frame(path: Path, frame: pd.DataFrame) -> None:
@@ -114,13 +126,14 @@ class BucketSpill:
         self.sizes = np.zeros(self.n_buckets, dtype="int64")
         self._buffer: list[pd.DataFrame] = []
         self._buffered = 0
+        # per call (by call-id hash): first input position and row count, for call order
+        self._index: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._indexed = 0
+        self._compacted = 0
 
     def path(self, bucket: int) -> Path:
         """The rows file of ``bucket``."""
         return self.folder / f"rows-{bucket:05d}.pkl"
-
-    def _index_path(self, bucket: int) -> Path:
-        return self.folder / f"index-{bucket:05d}.pkl"
 
     def add(self, rows: pd.DataFrame) -> None:
         """Buffer a block of rows (with :data:`~csqa.readers.stream.SEQ`); write when full."""
@@ -136,34 +149,40 @@ class BucketSpill:
             return
         rows = pd.concat(self._buffer, ignore_index=True) if len(self._buffer) > 1 else self._buffer[0]
         self._buffer, self._buffered = [], 0
-        bucket = bucket_of(rows["call_id"], self.n_buckets)
+        hashed = call_hashes(rows["call_id"])
+        self._add_index(*_per_key(hashed, rows[SEQ].to_numpy(dtype="int64"), np.ones(len(rows), dtype="int64")))
+        bucket = (hashed % np.uint64(self.n_buckets)).astype("int64")
         order = np.argsort(bucket, kind="stable")
         bounds = np.searchsorted(bucket[order], np.arange(self.n_buckets + 1))
         rows = rows.take(order)  # one gather, then slices
         for b in np.flatnonzero(np.diff(bounds)):
-            piece = rows.iloc[bounds[b]:bounds[b + 1]].reset_index(drop=True)
-            append_frame(self.path(b), piece)
-            index = piece.groupby("call_id", sort=False)[SEQ].agg(["min", "size"])
-            append_frame(self._index_path(b), index)
-            self.sizes[b] += len(piece)
+            append_frame(self.path(b), rows.iloc[bounds[b]:bounds[b + 1]].reset_index(drop=True))
+            self.sizes[b] += bounds[b + 1] - bounds[b]
+
+    def _add_index(self, keys: np.ndarray, firsts: np.ndarray, counts: np.ndarray) -> None:
+        self._index.append((keys, firsts, counts))
+        self._indexed += len(keys)
+        if self._indexed > 2 * self._compacted + 100_000:  # a call seen in many blocks
+            self._compact()
+
+    def _compact(self) -> None:
+        if len(self._index) > 1:
+            self._index = [_per_key(*(np.concatenate(parts) for parts in zip(*self._index)))]
+        self._indexed = self._compacted = len(self._index[0][0]) if self._index else 0
 
     def calls(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every call's first input position and row count, from the bucket indexes.
+        """Every call's first input position and row count (calls told apart by the 64-bit hash
+        of their id: a collision would only make a range of call order a little larger).
 
         Returns
         -------
         (ndarray, ndarray)
             ``first`` (sorted ascending) and ``n_rows`` of each call, int64.
         """
-        firsts, sizes = [], []
-        for b in np.flatnonzero(self.sizes):
-            index = pd.concat(read_frames([self._index_path(b)]))
-            per_call = index.groupby(level=0, sort=False).agg({"min": "min", "size": "sum"})
-            firsts.append(per_call["min"].to_numpy(dtype="int64"))
-            sizes.append(per_call["size"].to_numpy(dtype="int64"))
-        if not firsts:
+        self._compact()
+        if not self._index:
             return np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64")
-        first, n_rows = np.concatenate(firsts), np.concatenate(sizes)
+        _, first, n_rows = self._index[0]
         order = np.argsort(first, kind="stable")
         return first[order], n_rows[order]
 
