@@ -342,7 +342,7 @@ ERRORS = [
     ("unknown_table", """
         [item.apology]
         weight = 10
-        """, ['acme.toml: table "item" is not one of: detectors, items, lexicons, scorecard, scoring '
+        """, ['acme.toml: table "item" is not one of: detectors, items, lexicons, model, scorecard, scoring '
               '(did you mean "items"?)', "acme.toml: no [items.*] tables"]),
     ("unknown_header_field", """
         [scorecard]

@@ -65,6 +65,7 @@ def score(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder (replaced atomically when the run completes).")],
     scorecard: Annotated[Optional[str], typer.Option(help='Scorecard file, or a shipped one: "default", "strict".')] = None,
     lexicons: Annotated[Optional[list[Path]], typer.Option("--lexicon", help="Extra lexicon file or folder (repeatable).")] = None,
+    model: Annotated[Optional[str], typer.Option(help='Trained model: a file, "shipped" or "none" (default: the scorecard\'s [model] file, normally "shipped").')] = None,
     fmt: Annotated[str, typer.Option("--format", help="Table format: parquet or csv.")] = "parquet",
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1 = all cores); the output is the same for any value.")] = -1,
     engine: Annotated[str, typer.Option(help="local, or dask (the same work on a Dask cluster; needs csqa[dask]).")] = "local",
@@ -81,7 +82,7 @@ def score(
 
     _setup_logging(quiet)
     try:
-        settings = make_settings(scorecard, lexicons or ())
+        settings = make_settings(scorecard, lexicons or (), model)
         with Progress(TextColumn("scoring"), BarColumn(), TextColumn("{task.completed}/{task.total} calls"),
                       TimeRemainingColumn(), console=err, transient=True, disable=quiet or not err.is_terminal) as bar:
             task = bar.add_task("score", total=None)
@@ -148,6 +149,7 @@ def behaviours(fmt: Annotated[str, typer.Option("--format", help="table, csv or 
 def evaluate(
     gold: Annotated[list[Path], typer.Argument(help="Gold utterance JSONL file(s) with a labels field.")],
     scorecard: Annotated[Optional[str], typer.Option(help="Scorecard (its lexicons and detector parameters apply).")] = None,
+    model: Annotated[Optional[str], typer.Option(help='Trained model: a file, "shipped" or "none" (default: the scorecard\'s [model] file, normally "shipped").')] = None,
     split: Annotated[str, typer.Option(help="all, dev or test (a stable split by call id).")] = "all",
     level: Annotated[str, typer.Option(help="turn, call or both.")] = "both",
     out_file: Annotated[Optional[Path], typer.Option("--out", help="Also write the full metrics table here (.csv or .md).")] = None,
@@ -159,7 +161,7 @@ def evaluate(
 
     _setup_logging(True)
     try:
-        result = csqa.score([str(p) for p in gold], scorecard=scorecard)
+        result = csqa.score([str(p) for p in gold], scorecard=scorecard, model=model)
         report = csqa.evaluate(result, result.utterances, level=level, split=split)
     except CsqaError as exc:
         raise _fail(exc) from None
@@ -179,6 +181,34 @@ def evaluate(
         gold_rows = result.utterances[in_split(result.utterances["call_id"], split)]
         errors(result.hits, gold_rows).to_csv(errors_file, index=False)
         err.print(f"disagreements written to {errors_file}")
+
+
+@app.command()
+def train(
+    labels: Annotated[list[Path], typer.Argument(help="Gold-labelled utterance files (JSONL with a labels field).")],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="Model file to write, e.g. models/mine.joblib.")],
+    behaviours: Annotated[Optional[str], typer.Option(help="Comma-separated behaviour ids (default: the open-ended ones).")] = None,
+    name: Annotated[Optional[str], typer.Option(help="Model name (its hits' source is model:NAME); default: the file's stem.")] = None,
+    target_precision: Annotated[float, typer.Option(help="Cross-validated precision each behaviour's threshold aims for.")] = 0.9,
+) -> None:
+    """Train one classifier per behaviour on labelled utterances; print cross-validated figures."""
+    from csqa.model_files import save_model
+    from csqa.training import MODELLED
+    from csqa.training import train as train_model
+
+    chosen = tuple(b.strip() for b in behaviours.split(",") if b.strip()) if behaviours else MODELLED
+    try:
+        model = train_model([str(p) for p in labels], behaviours=chosen, name=name or out_file.stem,
+                            target_precision=target_precision)
+    except CsqaError as exc:
+        raise _fail(exc) from None
+    table = pd.DataFrame.from_dict(model.info["behaviours"], orient="index").rename_axis("behaviour").reset_index()
+    _print_frame(table, "table")
+    for behaviour, reason in model.info["skipped"].items():
+        err.print(f"skipped {behaviour}: {reason}", highlight=False)
+    save_model(model, out_file)
+    err.print(f"model written to {out_file} ({model.info['utterances']} utterances, "
+              f"{model.info['features']} features, {len(model.behaviours)} behaviours)", highlight=False)
 
 
 @app.command()

@@ -78,6 +78,7 @@ def score_dask(
     *,
     scorecard: Any = None,
     lexicons: Iterable[PathLike] = (),
+    model: PathLike | None = None,
     scheduler: str | None = None,
     assume_partitioned_by_call: bool = False,
 ) -> ScoreResult:
@@ -88,7 +89,7 @@ def score_dask(
     utterances : dask.dataframe.DataFrame
         Canonical utterances (validated, e.g. ``csqa.read`` output converted with
         ``dd.from_pandas``), ideally partitioned by call.
-    scorecard, lexicons
+    scorecard, lexicons, model
         As for :func:`csqa.score`.
     scheduler : str, optional
         Scheduler address; the current client or a temporary LocalCluster when None.
@@ -101,7 +102,7 @@ def score_dask(
         hits, calls and agents (no utterances are kept; rejects is empty: read and validate
         before building the Dask frame).
     """
-    settings = make_settings(scorecard, lexicons)
+    settings = make_settings(scorecard, lexicons, model)
     with dask_client(scheduler) as client:
         ddf = utterances
         if not assume_partitioned_by_call:

@@ -11,15 +11,18 @@ import platform
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from csqa._version import __version__
 from csqa.aggregation import aggregate
+from csqa.classifier import BehaviourModel
 from csqa.detection import RULES, detect
 from csqa.errors import InputError
 from csqa.lexicon import Lexicon, load_lexicon
+from csqa.model_files import load_model, shipped_model_path
 from csqa.scorecard import Scorecard
 from csqa.scoring import score_calls
 from csqa.types import PathLike, REJECT_COLUMNS, SOURCE_COLUMNS
@@ -96,11 +99,17 @@ class Settings:
 
     scorecard: Scorecard
     lexicon_paths: tuple[str, ...] = ()
+    model_path: str | None = None
 
     @property
     def lexicon(self) -> Lexicon:
         """The lexicon (loaded once per process and cached)."""
         return load_lexicon(self.lexicon_paths)
+
+    @property
+    def model(self) -> BehaviourModel | None:
+        """The trained model (loaded once per process and cached), or None when not used."""
+        return load_model(self.model_path) if self.model_path else None
 
     def detector_params(self) -> dict[str, dict[str, Any]]:
         """Conversation-rule parameters from the scorecard, for rules that have any set."""
@@ -112,14 +121,30 @@ class Settings:
         return out
 
 
-def make_settings(scorecard: Scorecard | PathLike | None = None, lexicons: Iterable[PathLike] = ()) -> Settings:
+def make_settings(scorecard: Scorecard | PathLike | None = None, lexicons: Iterable[PathLike] = (),
+                  model: PathLike | None = None) -> Settings:
     """Load the scorecard (a path, a shipped name such as ``"strict"``, or None for the default)
-    and check the lexicons it and ``lexicons`` name, failing early with a clear error."""
+    and check the lexicons and model it and the arguments name, failing early with a clear error.
+
+    ``model`` overrides the scorecard's ``[model] file``: ``"shipped"``, ``"none"`` or a path.
+    """
     card = scorecard if isinstance(scorecard, Scorecard) else Scorecard.load(scorecard)
     paths = tuple(str(p) for p in (*card.lexicon_paths, *lexicons))
-    settings = Settings(card, paths)
+    settings = Settings(card, paths, model_file(card.model if model is None else str(model)))
     settings.lexicon  # validate now, not in a worker
+    settings.model
     return settings
+
+
+def model_file(choice: str) -> str | None:
+    """The model file a ``[model] file`` choice names (None for ``"none"``, or when csqa ships
+    no model and ``"shipped"`` is asked for)."""
+    if choice == "none":
+        return None
+    if choice == "shipped":
+        path = shipped_model_path()
+        return str(path) if path else None
+    return str(Path(choice).resolve())
 
 
 def call_info(utterances: pd.DataFrame, call_lang: pd.Series) -> pd.DataFrame:
@@ -140,7 +165,7 @@ def call_info(utterances: pd.DataFrame, call_lang: pd.Series) -> pd.DataFrame:
 
 def score_chunk(utterances: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     """Score whole calls: return (hits, calls, utterance language tags aligned with the input)."""
-    found = detect(utterances, lexicon=settings.lexicon, params=settings.detector_params())
+    found = detect(utterances, lexicon=settings.lexicon, params=settings.detector_params(), model=settings.model)
     calls = score_calls(call_info(utterances, found.call_lang), found.hits, settings.scorecard)
     return found.hits, calls, found.lang
 
@@ -179,9 +204,17 @@ def provenance(settings: Settings, **extra: Any) -> dict[str, Any]:
         "pandas_version": pd.__version__,
         "scorecard": {"name": card.name, "fingerprint": card.fingerprint()},
         "lexicons": {"extra": list(settings.lexicon_paths), "rules": len(settings.lexicon.rules)},
+        "model": _model_provenance(settings.model, settings.model_path),
         "detector_params": settings.detector_params(),
         **extra,
     }
+
+
+def _model_provenance(model: BehaviourModel | None, path: str | None) -> dict[str, Any] | None:
+    if model is None:
+        return None
+    return {"file": path, "name": model.name, "trained": model.info.get("trained"),
+            "behaviours": list(model.behaviours)}
 
 
 def score(
@@ -189,6 +222,7 @@ def score(
     *,
     scorecard: Scorecard | PathLike | None = None,
     lexicons: Iterable[PathLike] = (),
+    model: PathLike | None = None,
     n_jobs: int = 1,
     engine: str = "local",
 ) -> ScoreResult:
@@ -203,6 +237,9 @@ def score(
         The default scorecard when None; ``"strict"`` for the shipped strict one.
     lexicons : iterable of path
         Extra lexicon files or folders, on top of the shipped ones and the scorecard's.
+    model : path, "shipped" or "none", optional
+        Trained model whose hits are added to the lexicons'; the scorecard's ``[model] file``
+        (by default the shipped model) when None.
     n_jobs : int
         Worker processes for the local engine (1 = this process; -1 = all cores).
     engine : {"local", "dask"}
@@ -216,7 +253,7 @@ def score(
 
     t0 = time.perf_counter()
     read = read_table(calls)
-    settings = make_settings(scorecard, lexicons)
+    settings = make_settings(scorecard, lexicons, model)
     utterances = read.utterances
     t1 = time.perf_counter()
     if engine == "dask":

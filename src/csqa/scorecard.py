@@ -64,10 +64,13 @@ NEEDS_TIMESTAMPS: frozenset[str] = frozenset({"dead_air"})
 SHIPPED: tuple[str, ...] = ("default", "strict")
 
 _KINDS = ("reward", "penalty")
-_TABLES = ("scorecard", "scoring", "lexicons", "detectors", "items")
+_TABLES = ("scorecard", "scoring", "lexicons", "model", "detectors", "items")
 _TABLE_FIELDS = {
     "scorecard": ("name", "description"), "scoring": ("min_confidence",), "lexicons": ("extra",),
+    "model": ("file",),
 }
+#: ``[model] file`` values that are not paths.
+MODEL_CHOICES: tuple[str, ...] = ("shipped", "none")
 _ITEM_FIELDS = (
     "any_of", "weight", "kind", "applies_when", "auto_fail", "auto_fail_reason", "min_count",
     "min_confidence", "section", "description", *_TIMING_FIELDS,
@@ -166,6 +169,9 @@ class Scorecard:
         Hits with a lower confidence are ignored when scoring (NaN confidence counts as 1).
     lexicon_paths : tuple of pathlib.Path
         Extra lexicon files (``[lexicons] extra``), resolved relative to the scorecard file.
+    model : str
+        ``[model] file``: ``"shipped"`` (the trained model shipped with csqa), ``"none"``
+        (lexicons and rules only) or the absolute path of a ``csqa train`` model file.
     detectors : tuple
         ``[detectors."name"]`` tables as ``(name, ((param, value), ...))`` pairs.
     source : pathlib.Path or None
@@ -177,6 +183,7 @@ class Scorecard:
     description: str = ""
     min_confidence: float = _DEFAULT_MIN_CONFIDENCE
     lexicon_paths: tuple[Path, ...] = ()
+    model: str = "shipped"
     detectors: tuple[tuple[str, tuple[tuple[str, float | int], ...]], ...] = ()
     source: Path | None = field(default=None, compare=False)
 
@@ -362,7 +369,7 @@ class Scorecard:
     def replace(self, **changes: Any) -> Scorecard:
         """Return a new scorecard with top-level fields changed and re-validated.
 
-        Accepts ``name``, ``description``, ``min_confidence`` and ``lexicon_paths``.
+        Accepts ``name``, ``description``, ``min_confidence``, ``lexicon_paths`` and ``model``.
         """
         data = self.to_dict()
         for key, value in changes.items():
@@ -372,10 +379,12 @@ class Scorecard:
                 data["scoring"][key] = value
             elif key == "lexicon_paths":
                 data["lexicons"]["extra"] = [os.fspath(v) for v in value]
+            elif key == "model":
+                data["model"]["file"] = os.fspath(value)
             else:
                 raise ScorecardError(not_one_of(
                     self._where, "replace() field", key,
-                    ("name", "description", "min_confidence", "lexicon_paths")))
+                    ("name", "description", "min_confidence", "lexicon_paths", "model")))
         return self._rebuild(data)
 
     def _rebuild(self, data: dict[str, Any]) -> Scorecard:
@@ -397,6 +406,8 @@ class Scorecard:
             "scorecard": {"name": self.name, "description": self.description},
             "scoring": {"min_confidence": self.min_confidence},
             "lexicons": {"extra": extra},
+            "model": {"file": self.model if self.model in MODEL_CHOICES or not base_dir
+                      else os.path.relpath(self.model, base_dir)},
             "detectors": {name: dict(params) for name, params in self.detectors},
             "items": {it.id: it.to_dict() for it in self.items},
         }
@@ -481,7 +492,7 @@ def _table(data: Mapping[str, Any], key: str, where: str, probs: list[str]) -> d
 
 def _parse(data: Mapping[str, Any], where: str, base_dir: Path, source: Path | None) -> Scorecard:
     probs: list[str] = [not_one_of(where, "table", k, _TABLES) for k in data if k not in _TABLES]
-    head, scoring, lex, dets, raw_items = (_table(data, t, where, probs) for t in _TABLES)
+    head, scoring, lex, model_table, dets, raw_items = (_table(data, t, where, probs) for t in _TABLES)
     name = head.get("name", source.stem if source else "scorecard")
     desc = head.get("description", "")
     probs += [_bad(where, "[scorecard]", f, v, "a string")
@@ -490,6 +501,7 @@ def _parse(data: Mapping[str, Any], where: str, base_dir: Path, source: Path | N
     if not _CHECKS["min_confidence"][0](min_conf):
         probs.append(_bad(where, "[scoring]", "min_confidence", min_conf, _CHECKS["min_confidence"][1]))
     lexicon_paths = _lexicons(lex.get("extra", []), where, base_dir, probs)
+    model = _model(model_table.get("file", "shipped"), where, base_dir, probs)
     detectors = _detectors(dets, where, probs)
     if not raw_items:
         probs.append(f"{where}: no [items.*] tables; a scorecard needs at least one item.")
@@ -506,7 +518,7 @@ def _parse(data: Mapping[str, Any], where: str, base_dir: Path, source: Path | N
         err.path, err.problems = source, probs  # type: ignore[attr-defined]
         raise err
     return Scorecard(name=name, description=desc, items=tuple(items),
-                     min_confidence=float(min_conf), lexicon_paths=lexicon_paths,
+                     min_confidence=float(min_conf), lexicon_paths=lexicon_paths, model=model,
                      detectors=detectors, source=source)
 
 
@@ -519,6 +531,18 @@ def _lexicons(extra: Any, where: str, base_dir: Path, probs: list[str]) -> tuple
     probs += [f'{where}: [lexicons] extra "{e}" not found (looked for {p}).'
               for e, p in zip(extra, out, strict=True) if not p.is_file()]
     return tuple(out)
+
+
+def _model(value: Any, where: str, base_dir: Path, probs: list[str]) -> str:
+    if not isinstance(value, str) or not value:
+        probs.append(_bad(where, "[model]", "file", value, '"shipped", "none" or a model file path'))
+        return "shipped"
+    if value in MODEL_CHOICES:
+        return value
+    path = (Path(value) if Path(value).is_absolute() else base_dir / value).resolve()
+    if not path.is_file():
+        probs.append(f'{where}: [model] file "{value}" not found (looked for {path}).')
+    return str(path)
 
 
 def known_detectors() -> dict[str, dict[str, float]]:
@@ -676,7 +700,7 @@ def _key(k: str) -> str:
 
 def _dump(data: dict[str, Any]) -> str:
     lines: list[str] = []
-    tables = [(t, data[t]) for t in ("scorecard", "scoring", "lexicons")]
+    tables = [(t, data[t]) for t in ("scorecard", "scoring", "lexicons", "model")]
     tables += [(f"detectors.{_key(n)}", p) for n, p in data["detectors"].items()]
     tables += [(f"items.{_key(i)}", t) for i, t in data["items"].items()]
     for name, table in tables:

@@ -12,12 +12,13 @@ from typing import Any
 
 import pandas as pd
 
+from csqa.classifier import BehaviourModel
 from csqa.detection.base import CUE_COLUMNS, CallContext, hits_frame
 from csqa.detection.conversation import RULES, build_rules
 from csqa.detection.lexical import LexicalDetector
 from csqa.language import fill_tags, tag_counts
 from csqa.lexicon import Lexicon, load_lexicon
-from csqa.nlp import tokens_from_doc, tokenizer
+from csqa.nlp import Tokens, tokens_from_doc, tokenizer
 
 EDGE_AGENT_TURNS = 2
 """How many of the agent's first (last) turns count as the opening (closing), for rules with
@@ -61,6 +62,7 @@ def detect(
     *,
     lexicon: Lexicon | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
+    model: BehaviourModel | None = None,
 ) -> Detection:
     """Find every behaviour in a table of canonical utterances.
 
@@ -73,6 +75,9 @@ def detect(
         Rules to use; the shipped lexicons by default.
     params : mapping, optional
         Conversation-rule parameters by rule name, e.g. ``{"csqa.dead_air.v1": {"threshold_s": 8}}``.
+    model : BehaviourModel, optional
+        Trained classifiers whose hits are added to the lexicon's (a turn the lexicon already
+        found for a behaviour keeps the lexicon's evidence). None: lexicons and rules only.
 
     Returns
     -------
@@ -95,8 +100,11 @@ def detect(
     speakers = u["speaker"].tolist()
     calls = u["call_id"].tolist()
     turns = u["turn"].tolist()
+    docs: list[Tokens] = []
     for i, doc in enumerate(tokenizer().pipe(texts, batch_size=2000)):
         tokens = tokens_from_doc(doc)
+        if model is not None:
+            docs.append(tokens)
         n_words.append(len(tokens.forms))
         n_upper.append(tokens.n_upper)
         counts.append(tokens.lang_counts)
@@ -109,6 +117,10 @@ def detect(
                 hit_rows.append((calls[i], turns[i], speakers[i], rule.label, m.start_char, m.end_char,
                                  texts[i][m.start_char:m.end_char], rule.id, rule.confidence))
                 where.append(rule.where)
+    if model is not None:
+        found_by_model = _model_hits(model, docs, speakers, calls, turns, texts, hit_rows)
+        hit_rows += found_by_model
+        where += ["anywhere"] * len(found_by_model)
     hits = hits_frame(pd.DataFrame(hit_rows, columns=list(hits_frame().columns)))
     hits = _keep_in_position(hits, pd.Series(where, dtype=object), u)
     cues = pd.DataFrame(cue_rows, columns=list(CUE_COLUMNS))
@@ -122,6 +134,20 @@ def detect(
     hits = ctx.hits.sort_values(["call_id", "turn", "behaviour"], kind="stable").reset_index(drop=True)
     lang.index = utterances.sort_values(["call_id", "turn"], kind="stable").index
     return Detection(hits_frame(hits), lang.reindex(utterances.index), call_lang)
+
+
+def _model_hits(model: BehaviourModel, docs: list[Tokens], speakers: list[str], calls: list[Any],
+                turns: list[int], texts: list[str], lexical: list[tuple]) -> list[tuple]:
+    """Hit rows for the model's finds in turns the lexicon did not already find them in."""
+    have = {(r[0], r[1], r[3]) for r in lexical}
+    rows = []
+    source = f"model:{model.name}"
+    for i, behaviour, prob in model.find(docs, speakers):
+        if (calls[i], turns[i], behaviour) in have:
+            continue
+        start, end = model.evidence(docs[i], behaviour)
+        rows.append((calls[i], turns[i], speakers[i], behaviour, start, end, texts[i][start:end], source, round(prob, 3)))
+    return rows
 
 
 def _keep_in_position(hits: pd.DataFrame, where: pd.Series, u: pd.DataFrame) -> pd.DataFrame:

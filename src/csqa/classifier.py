@@ -1,0 +1,209 @@
+"""Trained behaviour classifiers: word and character n-grams, one logistic regression per behaviour.
+
+The lexicons are precise but catch only the wordings someone wrote down. For open-ended
+behaviours (arguing, hostility, next steps said a hundred ways) a linear model over word uni-
+and bigrams plus character n-grams inside words generalises further: the character n-grams
+carry affixes (``nag-``, ``-kan``, ``i-``), spelling variants and speech-to-text slips, in any
+of the three languages and in mixed speech. The detector OR-s the model's hits with the
+lexicon's (:func:`csqa.detection.detect`).
+
+Features are built from the :class:`csqa.nlp.Tokens` the lexical pass already made, so an
+utterance is tokenised once. Character n-grams are computed once per distinct word and summed
+per utterance, then TF-IDF weighted and L2-normalised; scores are one sparse-dense product.
+
+A model hit's evidence is the run of words that pushed its score up most: the score is a sum
+over n-grams, each character n-gram belongs to one word and each word n-gram to its words, so
+every word gets a share, and the best-scoring contiguous run is the evidence.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from csqa.nlp import Tokens
+
+FORMAT = 1
+"""Version of the saved model layout; :func:`csqa.models.load_model` refuses other versions."""
+CHAR_NGRAMS = (2, 5)
+"""Lengths of the character n-grams taken inside each word (padded with a space each side)."""
+MIN_DF = 2
+"""An n-gram must occur in at least this many training utterances to become a feature."""
+EVIDENCE_MAX_WORDS = 12
+EVIDENCE_TOLL = 0.25
+
+
+def word_char_ngrams(form: str, lengths: tuple[int, int] = CHAR_NGRAMS) -> list[str]:
+    """Character n-grams of one word's normal form, padded with a space on each side."""
+    padded = f" {form} "
+    lo, hi = lengths
+    return [padded[i:i + n] for n in range(lo, hi + 1) for i in range(len(padded) - n + 1)]
+
+
+def _word_features(forms: Sequence[str]) -> list[str]:
+    """Word unigrams and bigrams of one utterance (bigrams joined by a space, prefixed ``_``)."""
+    return [*forms, *(f"_{a} {b}" for a, b in zip(forms, forms[1:]))]
+
+
+@dataclass
+class Features:
+    """The fitted feature space: vocabularies and inverse document frequencies.
+
+    Attributes
+    ----------
+    words : dict
+        Word unigram / bigram -> column.
+    chars : dict
+        Character n-gram -> column (after the word columns).
+    idf : ndarray
+        Inverse document frequency of every column.
+    """
+
+    words: dict[str, int]
+    chars: dict[str, int]
+    idf: np.ndarray
+    _char_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def n_features(self) -> int:
+        """Number of columns."""
+        return len(self.words) + len(self.chars)
+
+    @classmethod
+    def fit(cls, docs: Sequence[Tokens]) -> Features:
+        """Build the vocabularies (n-grams in at least ``MIN_DF`` utterances) and IDF from ``docs``."""
+        word_df: dict[str, int] = {}
+        char_df: dict[str, int] = {}
+        for doc in docs:
+            for f in set(_word_features(doc.forms)):
+                word_df[f] = word_df.get(f, 0) + 1
+            for g in {g for form in set(doc.forms) for g in word_char_ngrams(form)}:
+                char_df[g] = char_df.get(g, 0) + 1
+        words = {f: i for i, f in enumerate(sorted(f for f, n in word_df.items() if n >= MIN_DF))}
+        chars = {g: i + len(words) for i, g in enumerate(sorted(g for g, n in char_df.items() if n >= MIN_DF))}
+        df = np.array([word_df[f] for f in words] + [char_df[g] for g in chars], dtype=np.float64)
+        idf = np.log((1 + len(docs)) / (1 + df)) + 1.0
+        return cls(words, chars, idf.astype(np.float32))
+
+    def _chars_of(self, form: str) -> np.ndarray:
+        """Columns of a word's character n-grams (cached per distinct word; unknown n-grams dropped)."""
+        cols = self._char_cache.get(form)
+        if cols is None:
+            get = self.chars.get
+            cols = np.array([c for g in word_char_ngrams(form) if (c := get(g)) is not None], dtype=np.int32)
+            if len(self._char_cache) > 200_000:
+                self._char_cache.clear()
+            self._char_cache[form] = cols
+        return cols
+
+    def transform(self, docs: Sequence[Tokens]) -> sp.csr_matrix:
+        """TF-IDF, L2-normalised feature matrix (one row per utterance)."""
+        indptr = [0]
+        parts: list[np.ndarray] = []
+        get = self.words.get
+        for doc in docs:
+            cols = [c for f in _word_features(doc.forms) if (c := get(f)) is not None]
+            row = [np.asarray(cols, dtype=np.int32)] + [self._chars_of(form) for form in doc.forms]
+            joined = np.concatenate(row) if row else np.empty(0, np.int32)
+            parts.append(joined)
+            indptr.append(indptr[-1] + len(joined))
+        indices = np.concatenate(parts) if parts else np.empty(0, np.int32)
+        x = sp.csr_matrix((np.ones(len(indices), np.float32), indices, np.asarray(indptr)),
+                          shape=(len(docs), self.n_features))
+        x.sum_duplicates()
+        x = x.multiply(self.idf[np.newaxis, :]).tocsr()
+        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sp.diags((1.0 / norms).astype(np.float32)) @ x
+
+    def word_shares(self, doc: Tokens, weights: np.ndarray) -> np.ndarray:
+        """Each word's share of a linear score ``weights`` (before normalisation): its own
+        unigram and character n-grams, and half of each bigram it is part of."""
+        w = weights * self.idf
+        shares = np.zeros(len(doc.forms), dtype=np.float64)
+        for i, form in enumerate(doc.forms):
+            shares[i] += w[self._chars_of(form)].sum()
+            if (c := self.words.get(form)) is not None:
+                shares[i] += w[c]
+            if i and (c := self.words.get(f"_{doc.forms[i - 1]} {form}")) is not None:
+                shares[i - 1] += w[c] / 2
+                shares[i] += w[c] / 2
+        return shares
+
+
+@dataclass
+class BehaviourModel:
+    """Linear classifiers for several behaviours over one feature space.
+
+    Attributes
+    ----------
+    features : Features
+    behaviours : tuple of str
+        The behaviours it detects, in column order of ``weights``.
+    speakers : tuple of str
+        Whose turns each behaviour is looked for in (``agent`` or ``customer``).
+    weights : ndarray, shape (n_features, n_behaviours)
+    intercepts, thresholds : ndarray, shape (n_behaviours,)
+        A turn is a hit when its probability is at least the behaviour's threshold.
+    info : dict
+        How it was trained: files, counts, cross-validated precision/recall, versions, date.
+    """
+
+    features: Features
+    behaviours: tuple[str, ...]
+    speakers: tuple[str, ...]
+    weights: np.ndarray
+    intercepts: np.ndarray
+    thresholds: np.ndarray
+    info: dict[str, Any] = field(default_factory=dict)
+    format: int = FORMAT
+
+    @property
+    def name(self) -> str:
+        """The model's name (``info["name"]``), used as the ``source`` of its hits."""
+        return str(self.info.get("name", "model"))
+
+    def probabilities(self, docs: Sequence[Tokens]) -> np.ndarray:
+        """Probability of each behaviour in each utterance, shape (len(docs), n_behaviours)."""
+        if not docs:
+            return np.zeros((0, len(self.behaviours)), dtype=np.float32)
+        z = self.features.transform(docs) @ self.weights + self.intercepts
+        return 1.0 / (1.0 + np.exp(-np.asarray(z)))
+
+    def find(self, docs: Sequence[Tokens], speakers: Sequence[str]) -> list[tuple[int, str, float]]:
+        """Hits as ``(utterance index, behaviour, probability)``, only in each behaviour's speaker's turns."""
+        prob = self.probabilities(docs)
+        spk = np.asarray(speakers, dtype=object)
+        found: list[tuple[int, str, float]] = []
+        for j, (behaviour, speaker) in enumerate(zip(self.behaviours, self.speakers, strict=True)):
+            rows = np.flatnonzero((prob[:, j] >= self.thresholds[j]) & (spk == speaker))
+            found += [(int(i), behaviour, float(prob[i, j])) for i in rows]
+        return found
+
+    def evidence(self, doc: Tokens, behaviour: str) -> tuple[int, int]:
+        """Character span (start, end) of the words that raise ``behaviour``'s score most."""
+        shares = self.features.word_shares(doc, self.weights[:, self.behaviours.index(behaviour)])
+        if not len(shares):
+            return 0, 0
+        # Maximum-sum run of at most EVIDENCE_MAX_WORDS words, each word paying a toll of a
+        # quarter of the best word's share, so weakly positive neighbours do not widen it.
+        shares = shares - EVIDENCE_TOLL * max(float(shares.max()), 0.0)
+        best, best_span = -np.inf, (0, 0)
+        for i in range(len(shares)):
+            total = 0.0
+            for j in range(i, min(len(shares), i + EVIDENCE_MAX_WORDS)):
+                total += shares[j]
+                if total > best:
+                    best, best_span = total, (i, j)
+        i, j = best_span
+        return doc.starts[i], doc.ends[j]
+
+
+def today() -> str:
+    """Today's date (ISO), for a model's ``info``."""
+    return _dt.date.today().isoformat()

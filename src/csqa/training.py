@@ -1,0 +1,178 @@
+"""Train a :class:`csqa.classifier.BehaviourModel` from gold-labelled utterances (``csqa train``).
+
+Input is the gold-label format (canonical utterance JSONL plus ``labels``). Each behaviour gets
+one logistic regression over the shared n-gram features, trained on the turns of the speaker
+it belongs to. Its threshold is chosen from out-of-fold probabilities (folds grouped by call,
+so turns of one call never sit on both sides): the lowest threshold, not below 0.5, whose
+cross-validated precision reaches ``target_precision``. The cross-validated precision and
+recall at that threshold are kept in the model's ``info``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from csqa._version import __version__
+from csqa.behaviours import BEHAVIOURS
+from csqa.classifier import BehaviourModel, Features, today
+from csqa.errors import InputError
+from csqa.evaluation import gold_labels
+from csqa.nlp import Tokens, tokenizer, tokens_from_doc
+from csqa.types import PathLike
+
+MODELLED: tuple[str, ...] = (
+    "apology", "empathy", "offers_to_find_out", "clarifying_question", "sets_next_steps",
+    "escalation_offer", "documents_interaction", "soft_sell", "argues_with_customer",
+    "rude_or_hostile", "negative_language", "overpromise_favour", "customer_hostile",
+    "customer_reported_problem",
+)
+"""Behaviours a model is trained for by default: the open-ended, utterance-level ones. Names,
+positions (greeting, closing), timing and call-level judgements stay with the lexicons and rules."""
+MIN_POSITIVES = 10
+C = 4.0
+"""Inverse regularisation strength of every logistic regression."""
+THRESHOLDS = np.round(np.arange(0.5, 0.96, 0.025), 3)
+
+
+def tokenise(texts: Iterable[str]) -> list[Tokens]:
+    """Tokens of each text, with the tokenizer the detector uses."""
+    return [tokens_from_doc(doc) for doc in tokenizer().pipe(list(texts), batch_size=2000)]
+
+
+def train(
+    gold: pd.DataFrame | PathLike | Sequence[PathLike],
+    *,
+    behaviours: Sequence[str] = MODELLED,
+    name: str = "csqa-behaviours",
+    target_precision: float = 0.9,
+    folds: int = 5,
+    seed: int = 0,
+) -> BehaviourModel:
+    """Train one classifier per behaviour on gold-labelled utterances.
+
+    Parameters
+    ----------
+    gold : DataFrame, path or list of paths
+        Gold-label utterances (``call_id``, ``turn``, ``speaker``, ``text``, ``labels``).
+    behaviours : sequence of str
+        Behaviour ids to train; each must be an utterance-level agent or customer behaviour with
+        at least ``MIN_POSITIVES`` labelled turns (others are listed in ``info["skipped"]``).
+    name : str
+        Stored in the model; its hits carry ``source = "model:<name>"``.
+    target_precision : float
+        Cross-validated precision each threshold aims for.
+    folds : int
+        Cross-validation folds (grouped by call).
+    seed : int
+
+    Returns
+    -------
+    BehaviourModel
+
+    Raises
+    ------
+    InputError
+        Unknown behaviour ids, a table without labels, or no behaviour with enough positives.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    table = _gold_table(gold)
+    unknown = [b for b in behaviours if b not in BEHAVIOURS]
+    if unknown:
+        raise InputError(f'train: "{unknown[0]}" is not a behaviour id (see `csqa behaviours`)')
+    labels = gold_labels(table)
+    positives = set(zip(labels["call_id"], labels["turn"], labels["behaviour"]))
+    docs = tokenise(table["text"].astype(str))
+    features = Features.fit(docs)
+    x = features.transform(docs)
+    speakers = table["speaker"].to_numpy(dtype=object)
+    groups = pd.factorize(table["call_id"])[0]
+    keys = list(zip(table["call_id"], table["turn"]))
+
+    kept: list[str] = []
+    columns: list[np.ndarray] = []
+    intercepts: list[float] = []
+    thresholds: list[float] = []
+    report: dict[str, dict[str, float]] = {}
+    skipped: dict[str, str] = {}
+    for behaviour in behaviours:
+        speaker = BEHAVIOURS[behaviour].speaker
+        rows = np.flatnonzero(speakers == speaker)
+        y = np.array([(c, t, behaviour) in positives for c, t in (keys[i] for i in rows)])
+        if y.sum() < MIN_POSITIVES or (~y).sum() < MIN_POSITIVES:
+            skipped[behaviour] = f"{int(y.sum())} positive turns (needs {MIN_POSITIVES})"
+            continue
+        model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear")
+        oof = _out_of_fold(model, x[rows], y, groups[rows], folds, seed)
+        threshold, precision, recall = _threshold(oof, y, target_precision)
+        model.fit(x[rows], y)
+        kept.append(behaviour)
+        columns.append(model.coef_.ravel().astype(np.float32))
+        intercepts.append(float(model.intercept_[0]))
+        thresholds.append(threshold)
+        report[behaviour] = {"positives": int(y.sum()), "turns": int(len(y)), "threshold": threshold,
+                             "cv_precision": round(precision, 3), "cv_recall": round(recall, 3)}
+    if not kept:
+        raise InputError(f"train: no behaviour has {MIN_POSITIVES} labelled turns ({'; '.join(f'{b}: {r}' for b, r in skipped.items())})")
+    info = {
+        "name": name, "trained": today(), "csqa_version": __version__, "utterances": len(table),
+        "calls": int(table["call_id"].nunique()), "features": features.n_features,
+        "target_precision": target_precision, "folds": folds, "behaviours": report, "skipped": skipped,
+    }
+    return BehaviourModel(
+        features=features, behaviours=tuple(kept),
+        speakers=tuple(BEHAVIOURS[b].speaker for b in kept),
+        weights=np.stack(columns, axis=1), intercepts=np.array(intercepts, dtype=np.float32),
+        thresholds=np.array(thresholds, dtype=np.float32), info=info,
+    )
+
+
+def _gold_table(gold: pd.DataFrame | PathLike | Sequence[PathLike]) -> pd.DataFrame:
+    if isinstance(gold, pd.DataFrame):
+        table = gold
+    else:
+        from csqa.readers import read_table
+
+        table = read_table(gold).utterances
+    if "labels" not in table:
+        raise InputError("train: the labelled file has no 'labels' field (gold-label format: docs/gold-labels.md)")
+    return table.reset_index(drop=True)
+
+
+def _out_of_fold(model: object, x: object, y: np.ndarray, groups: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """Out-of-fold probabilities, folds grouped by call and stratified by label."""
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    n_splits = max(2, min(folds, int(y.sum()), len(set(groups))))
+    oof = np.zeros(len(y))
+    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "least populated class" on small sets
+        for fit_rows, test_rows in splitter.split(np.zeros(len(y)), y, groups):
+            if y[fit_rows].all() or not y[fit_rows].any():
+                continue
+            m = clone(model).fit(x[fit_rows], y[fit_rows])
+            oof[test_rows] = m.predict_proba(x[test_rows])[:, 1]
+    return oof
+
+
+def _threshold(prob: np.ndarray, y: np.ndarray, target: float) -> tuple[float, float, float]:
+    """Lowest threshold (of ``THRESHOLDS``) with precision >= target; else the most precise one."""
+    best = (float(THRESHOLDS[-1]), 0.0, 0.0)
+    best_precision = -1.0
+    for t in THRESHOLDS:
+        pred = prob >= t
+        if not pred.any():
+            continue
+        precision = float((pred & y).sum() / pred.sum())
+        recall = float((pred & y).sum() / y.sum())
+        if precision >= target:
+            return float(t), precision, recall
+        if precision > best_precision:
+            best_precision, best = precision, (float(t), precision, recall)
+    return best

@@ -1,0 +1,149 @@
+"""Trained behaviour models: features, training, evidence, files, and their place in detection."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from csqa.classifier import Features, word_char_ngrams
+from csqa.cli import app
+from csqa.detection import detect
+from csqa.errors import InputError, ModelError, ScorecardError
+from csqa.model_files import load_model, save_model
+from csqa.nlp import tokenize
+from csqa.pipeline import make_settings
+from csqa.scorecard import Scorecard
+from csqa.training import tokenise, train
+
+# A small labelled set built from parts: apologies (in three languages) and turns that share
+# their words but do not apologise.
+_SORRY = ["im really sorry", "so sorry", "minta maaf", "pasensya na po", "we apologise", "maaf sangat"]
+_FOR = ["about the delay", "for the trouble", "atas kesulitan ini", "sa abala", "for the wrong charge"]
+_OTHER = ["can you repeat that", "let me check the account", "boleh ulang nombor tu", "ano po ulit yung number",
+          "one moment please", "sekejap ya", "i will transfer you", "may i have your name"]
+
+
+def _labelled() -> pd.DataFrame:
+    rows = []
+    pos = [f"{a} {b}" for a, b in itertools.product(_SORRY, _FOR)]
+    neg = [f"{a} {b}" for a, b in itertools.product(["okay", "alright", "ya", "sige po"], _OTHER)]
+    for i, text in enumerate(pos + neg):
+        rows.append({"call_id": f"t{i}", "turn": 0, "speaker": "customer", "text": "my order is late", "labels": ["customer_reported_problem"]})
+        rows.append({"call_id": f"t{i}", "turn": 1, "speaker": "agent", "text": text,
+                     "labels": ["apology"] if i < len(pos) else []})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return train(_labelled(), behaviours=["apology"], name="toy", folds=3)
+
+
+def test_char_ngrams_are_taken_inside_one_padded_word() -> None:
+    grams = word_char_ngrams("po", (2, 3))
+    assert grams == [" p", "po", "o ", " po", "po "]
+
+
+def test_feature_rows_are_unit_length_and_unknown_words_add_nothing() -> None:
+    docs = [tokenize("sorry po sa abala"), tokenize("sorry po"), tokenize("sorry po zzzqqq")]
+    f = Features.fit(docs[:2] * 2)
+    x = f.transform(docs)
+    assert np.allclose(np.sqrt(x.multiply(x).sum(axis=1)).A.ravel(), 1.0)
+    assert (x[1] != x[2]).nnz == 0  # the unknown word changes nothing
+
+
+def test_trained_model_finds_an_unseen_apology_and_not_a_lookalike(model) -> None:
+    docs = tokenise(["uh im so sorry about the trouble sir", "sorry can you repeat that"])
+    found = model.find(docs, ["agent", "agent"])
+    assert [(i, b) for i, b, _ in found] == [(0, "apology")]
+
+
+def test_model_only_looks_at_its_behaviours_speaker(model) -> None:
+    assert model.find(tokenise(["im really sorry about the delay"]), ["customer"]) == []
+
+
+def test_evidence_is_the_apology_not_the_whole_turn(model) -> None:
+    text = "okay so im really sorry about the delay let me check the account"
+    start, end = model.evidence(tokenize(text), "apology")
+    assert "sorry" in text[start:end]
+    assert "account" not in text[start:end]
+
+
+def test_training_reports_cross_validated_figures_and_skips_thin_behaviours() -> None:
+    m = train(_labelled(), behaviours=["apology", "empathy"], folds=3)
+    assert m.behaviours == ("apology",)
+    assert "empathy" in m.info["skipped"]
+    fig = m.info["behaviours"]["apology"]
+    assert fig["positives"] == len(_SORRY) * len(_FOR)
+    assert 0.5 <= fig["threshold"] <= 0.95 and 0.0 <= fig["cv_recall"] <= 1.0
+
+
+def test_training_rejects_unknown_behaviours_and_unlabelled_tables() -> None:
+    with pytest.raises(InputError, match="not a behaviour id"):
+        train(_labelled(), behaviours=["apologee"])
+    with pytest.raises(InputError, match="labels"):
+        train(_labelled().drop(columns="labels"))
+
+
+def test_saved_model_loads_with_the_same_probabilities(model, tmp_path: Path) -> None:
+    path = save_model(model, tmp_path / "m.joblib")
+    again = load_model(path)
+    docs = tokenise(["maaf sangat atas kesulitan ini", "sekejap ya"])
+    assert np.allclose(again.probabilities(docs), model.probabilities(docs), atol=1e-6)
+    assert again.behaviours == model.behaviours and again.name == "toy"
+
+
+def test_bad_model_files_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="not found"):
+        load_model(tmp_path / "missing.joblib")
+    junk = tmp_path / "junk.joblib"
+    junk.write_text("not a model")
+    with pytest.raises(ModelError, match="junk.joblib"):
+        load_model(junk)
+    old = tmp_path / "old.joblib"
+    joblib.dump({"format": 0}, old)
+    with pytest.raises(ModelError, match="retrain"):
+        load_model(old)
+
+
+def test_detect_adds_model_hits_and_keeps_lexicon_evidence(model, call) -> None:
+    c = call([("customer", "my parcel never came"), ("agent", "so sorry for the wrong charge"),
+              ("agent", "im really sorry about the delay")])
+    with_model = detect(c, model=model).hits
+    without = detect(c).hits
+    apologies = with_model[with_model["behaviour"] == "apology"].set_index("turn")
+    lexical = without[without["behaviour"] == "apology"].set_index("turn")
+    for turn in lexical.index:  # a turn the lexicon found keeps the lexicon's hit
+        assert apologies.loc[turn, "source"] == lexical.loc[turn, "source"]
+    assert set(apologies.index) >= set(lexical.index)
+    by_model = apologies[apologies["source"] == "model:toy"]
+    assert (by_model["confidence"] >= 0.5).all()
+
+
+def test_scorecard_model_choice_is_validated_and_overridable(model, tmp_path: Path) -> None:
+    card = tmp_path / "card.toml"
+    card.write_text('[model]\nfile = "nowhere.joblib"\n[items.apology]\nany_of = ["apology"]\nweight = 1\n')
+    with pytest.raises(ScorecardError, match='card.toml: \\[model\\] file "nowhere.joblib" not found'):
+        Scorecard.from_toml(card)
+    save_model(model, tmp_path / "nowhere.joblib")
+    settings = make_settings(card)
+    assert settings.model is not None and settings.model.name == "toy"
+    assert make_settings(card, model="none").model is None
+    assert Scorecard.from_toml(card).to_dict(tmp_path)["model"]["file"] == "nowhere.joblib"
+
+
+def test_cli_train_writes_a_model_and_prints_its_figures(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("".join(json.dumps(r) + "\n" for r in _labelled().to_dict("records")))
+    out = tmp_path / "models" / "mine.joblib"
+    result = CliRunner().invoke(app, ["train", str(labels), "--out", str(out), "--behaviours", "apology,empathy"])
+    assert result.exit_code == 0, result.output
+    assert "cv_precision" in result.output and "skipped empathy" in result.output
+    assert load_model(out).name == "mine"
