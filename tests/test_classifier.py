@@ -147,3 +147,25 @@ def test_cli_train_writes_a_model_and_prints_its_figures(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     assert "cv_precision" in result.output and "skipped empathy" in result.output
     assert load_model(out).name == "mine"
+
+
+def test_tuned_thresholds_reach_the_target_on_the_validation_batch_or_drop_the_behaviour(model) -> None:
+    from csqa.training import tune_thresholds
+
+    rows = []
+    texts = [("so sorry about the delay", True), ("pasensya na po sa abala", True), ("minta maaf atas kesulitan ini", True),
+             ("sorry for the trouble with the order", True), ("so sorry can you repeat that", False),
+             ("sorry one moment please", False), ("let me check the account", False), ("sekejap ya", False)]
+    for i, (text, is_apology) in enumerate(texts):
+        rows.append({"call_id": f"v{i}", "turn": 0, "speaker": "agent", "text": text, "labels": ["apology"] if is_apology else []})
+    batch = pd.DataFrame(rows)
+    tuned = tune_thresholds(model, batch, target_precision=0.75, min_positives=2)
+    if "apology" in tuned.behaviours:
+        hits = {i for i, _, _ in tuned.find(tokenise(batch["text"]), list(batch["speaker"]))}
+        correct = {i for i, (_, pos) in enumerate(texts) if pos}
+        assert len(hits & correct) / len(hits) >= 0.75
+        assert tuned.info["tuned"]["apology"]["precision"] >= 0.75
+    else:
+        assert "apology" in tuned.info["skipped"]
+    strict = tune_thresholds(model, batch, target_precision=1.01, min_positives=2)
+    assert strict.behaviours == () and "precision" in strict.info["skipped"]["apology"]

@@ -189,21 +189,28 @@ def train(
     out_file: Annotated[Path, typer.Option("--out", "-o", help="Model file to write, e.g. models/mine.joblib.")],
     behaviours: Annotated[Optional[str], typer.Option(help="Comma-separated behaviour ids (default: the open-ended ones).")] = None,
     name: Annotated[Optional[str], typer.Option(help="Model name (its hits' source is model:NAME); default: the file's stem.")] = None,
-    target_precision: Annotated[float, typer.Option(help="Cross-validated precision each behaviour's threshold aims for.")] = 0.9,
+    target_precision: Annotated[float, typer.Option(help="Precision each behaviour's threshold aims for.")] = 0.9,
+    tune_on: Annotated[Optional[Path], typer.Option(help="Labelled calls NOT in LABELS to set the thresholds on (and drop behaviours that miss the target).")] = None,
+    tune_split: Annotated[str, typer.Option(help="all, dev or test: which calls of --tune-on to use.")] = "all",
 ) -> None:
     """Train one classifier per behaviour on labelled utterances; print cross-validated figures."""
     from csqa.model_files import save_model
-    from csqa.training import MODELLED
+    from csqa.training import MODELLED, tune_thresholds
     from csqa.training import train as train_model
 
     chosen = tuple(b.strip() for b in behaviours.split(",") if b.strip()) if behaviours else MODELLED
     try:
         model = train_model([str(p) for p in labels], behaviours=chosen, name=name or out_file.stem,
                             target_precision=target_precision)
+        if tune_on is not None:
+            model = tune_thresholds(model, str(tune_on), split=tune_split, target_precision=target_precision)
     except CsqaError as exc:
         raise _fail(exc) from None
-    table = pd.DataFrame.from_dict(model.info["behaviours"], orient="index").rename_axis("behaviour").reset_index()
-    _print_frame(table, "table")
+    table = pd.DataFrame.from_dict(model.info["behaviours"], orient="index").rename_axis("behaviour")
+    if tune_on is not None:
+        tuned = pd.DataFrame.from_dict(model.info["tuned"], orient="index")
+        table = table.drop(columns="threshold").join(tuned.add_prefix("tuned_"), how="inner")
+    _print_frame(table.reset_index(), "table")
     for behaviour, reason in model.info["skipped"].items():
         err.print(f"skipped {behaviour}: {reason}", highlight=False)
     save_model(model, out_file)
