@@ -169,3 +169,17 @@ def test_tuned_thresholds_reach_the_target_on_the_validation_batch_or_drop_the_b
         assert "apology" in tuned.info["skipped"]
     strict = tune_thresholds(model, batch, target_precision=1.01, min_positives=2)
     assert strict.behaviours == () and "precision" in strict.info["skipped"]["apology"]
+
+
+def test_previous_turn_is_a_separate_lighter_block_and_stops_at_call_boundaries() -> None:
+    from csqa.classifier import CONTEXT_WEIGHT, previous_turns
+
+    docs = tokenise(["how much is roaming", "our roaming pass is ten a day", "hello", "hi there"])
+    ctx = previous_turns(docs, ["a", "a", "b", "b"])
+    assert ctx[0] is None and ctx[1] is docs[0] and ctx[2] is None and ctx[3] is docs[2]
+    f = Features.fit(docs * 2, [c for c in ctx if c is not None] * 2)
+    x = f.transform(docs, ctx)
+    assert x.shape[1] == f.n_features > f.n_own
+    context_block = x[:, f.n_own:]
+    assert context_block[0].nnz == 0 and context_block[1].nnz > 0
+    assert np.isclose(np.sqrt(context_block[1].multiply(context_block[1]).sum()), CONTEXT_WEIGHT)

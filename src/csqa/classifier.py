@@ -10,6 +10,8 @@ lexicon's (:func:`csqa.detection.detect`).
 Features are built from the :class:`csqa.nlp.Tokens` the lexical pass already made, so an
 utterance is tokenised once. Character n-grams are computed once per distinct word and summed
 per utterance, then TF-IDF weighted and L2-normalised; scores are one sparse-dense product.
+The words of the turn before (whoever said it) are a second, lighter block of features: an
+upgrade offer reads differently after "how much is roaming", a firm reply after an insult.
 
 A model hit's evidence is the run of words that pushed its score up most: the score is a sum
 over n-grams, each character n-gram belongs to one word and each word n-gram to its words, so
@@ -34,6 +36,8 @@ CHAR_NGRAMS = (2, 5)
 """Lengths of the character n-grams taken inside each word (padded with a space each side)."""
 MIN_DF = 2
 """An n-gram must occur in at least this many training utterances to become a feature."""
+CONTEXT_WEIGHT = 0.5
+"""Length of the previous turn's block of features relative to the utterance's own (both L2-normalised)."""
 EVIDENCE_MAX_WORDS = 12
 EVIDENCE_TOLL = 0.25
 
@@ -61,34 +65,52 @@ class Features:
     chars : dict
         Character n-gram -> column (after the word columns).
     idf : ndarray
-        Inverse document frequency of every column.
+        Inverse document frequency of every word and character column.
+    context : dict
+        Word of the previous turn -> column (after the character columns).
+    context_idf : ndarray
+        Inverse document frequency of every context column.
     """
 
     words: dict[str, int]
     chars: dict[str, int]
     idf: np.ndarray
+    context: dict[str, int] = field(default_factory=dict)
+    context_idf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     _char_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def n_own(self) -> int:
+        """Number of columns of the utterance's own words and characters."""
+        return len(self.words) + len(self.chars)
 
     @property
     def n_features(self) -> int:
         """Number of columns."""
-        return len(self.words) + len(self.chars)
+        return self.n_own + len(self.context)
 
     @classmethod
-    def fit(cls, docs: Sequence[Tokens]) -> Features:
-        """Build the vocabularies (n-grams in at least ``MIN_DF`` utterances) and IDF from ``docs``."""
+    def fit(cls, docs: Sequence[Tokens], contexts: Sequence[Tokens] | None = None) -> Features:
+        """Build the vocabularies (n-grams in at least ``MIN_DF`` utterances) and IDF from
+        ``docs`` and, when given, the previous turn of each (``contexts``)."""
         word_df: dict[str, int] = {}
         char_df: dict[str, int] = {}
+        context_df: dict[str, int] = {}
         for doc in docs:
             for f in set(_word_features(doc.forms)):
                 word_df[f] = word_df.get(f, 0) + 1
             for g in {g for form in set(doc.forms) for g in word_char_ngrams(form)}:
                 char_df[g] = char_df.get(g, 0) + 1
+        for ctx in contexts or ():
+            for f in set(ctx.forms):
+                context_df[f] = context_df.get(f, 0) + 1
         words = {f: i for i, f in enumerate(sorted(f for f, n in word_df.items() if n >= MIN_DF))}
         chars = {g: i + len(words) for i, g in enumerate(sorted(g for g, n in char_df.items() if n >= MIN_DF))}
+        context = {f: i + len(words) + len(chars)
+                   for i, f in enumerate(sorted(f for f, n in context_df.items() if n >= MIN_DF))}
         df = np.array([word_df[f] for f in words] + [char_df[g] for g in chars], dtype=np.float64)
-        idf = np.log((1 + len(docs)) / (1 + df)) + 1.0
-        return cls(words, chars, idf.astype(np.float32))
+        cdf = np.array([context_df[f] for f in context], dtype=np.float64)
+        return cls(words, chars, _idf(df, len(docs)), context, _idf(cdf, len(docs)))
 
     def _chars_of(self, form: str) -> np.ndarray:
         """Columns of a word's character n-grams (cached per distinct word; unknown n-grams dropped)."""
@@ -101,25 +123,22 @@ class Features:
             self._char_cache[form] = cols
         return cols
 
-    def transform(self, docs: Sequence[Tokens]) -> sp.csr_matrix:
-        """TF-IDF, L2-normalised feature matrix (one row per utterance)."""
-        indptr = [0]
-        parts: list[np.ndarray] = []
+    def transform(self, docs: Sequence[Tokens], contexts: Sequence[Tokens | None] | None = None) -> sp.csr_matrix:
+        """TF-IDF, L2-normalised feature matrix (one row per utterance); the previous turns'
+        block (``contexts``, None where there is none) is normalised on its own and weighted
+        by ``CONTEXT_WEIGHT``."""
         get = self.words.get
-        for doc in docs:
-            cols = [c for f in _word_features(doc.forms) if (c := get(f)) is not None]
-            row = [np.asarray(cols, dtype=np.int32)] + [self._chars_of(form) for form in doc.forms]
-            joined = np.concatenate(row) if row else np.empty(0, np.int32)
-            parts.append(joined)
-            indptr.append(indptr[-1] + len(joined))
-        indices = np.concatenate(parts) if parts else np.empty(0, np.int32)
-        x = sp.csr_matrix((np.ones(len(indices), np.float32), indices, np.asarray(indptr)),
-                          shape=(len(docs), self.n_features))
-        x.sum_duplicates()
-        x = x.multiply(self.idf[np.newaxis, :]).tocsr()
-        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sp.diags((1.0 / norms).astype(np.float32)) @ x
+        rows = [np.concatenate([np.asarray([c for f in _word_features(doc.forms) if (c := get(f)) is not None], np.int32),
+                                *(self._chars_of(form) for form in doc.forms)])
+                for doc in docs]
+        own = _tfidf_rows(rows, self.idf, 0, self.n_own)
+        if not self.context:
+            return own
+        cget = self.context.get
+        ctx_rows = [np.asarray([c for f in (ctx.forms if ctx is not None else ()) if (c := cget(f)) is not None], np.int32)
+                    for ctx in (contexts if contexts is not None else [None] * len(docs))]
+        ctx = _tfidf_rows(ctx_rows, self.context_idf, self.n_own, len(self.context))
+        return sp.hstack([own, ctx * CONTEXT_WEIGHT], format="csr")
 
     def word_shares(self, doc: Tokens, weights: np.ndarray) -> np.ndarray:
         """Each word's share of a linear score ``weights`` (before normalisation): its own
@@ -134,6 +153,27 @@ class Features:
                 shares[i - 1] += w[c] / 2
                 shares[i] += w[c] / 2
         return shares
+
+
+def previous_turns(docs: Sequence[Tokens], call_ids: Sequence[Any]) -> list[Tokens | None]:
+    """The turn before each utterance in its call (None at a call's start); rows sorted by call, turn."""
+    return [docs[i - 1] if i and call_ids[i - 1] == call_ids[i] else None for i in range(len(docs))]
+
+
+def _idf(df: np.ndarray, n_docs: int) -> np.ndarray:
+    return (np.log((1 + n_docs) / (1 + df)) + 1.0).astype(np.float32)
+
+
+def _tfidf_rows(rows: list[np.ndarray], idf: np.ndarray, offset: int, width: int) -> sp.csr_matrix:
+    """L2-normalised TF-IDF matrix from each row's column ids (repeats count; ids start at ``offset``)."""
+    indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
+    indices = (np.concatenate(rows) if rows else np.empty(0, np.int32)) - offset
+    x = sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=(len(rows), width))
+    x.sum_duplicates()
+    x = x.multiply(idf[np.newaxis, :]).tocsr()
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return (sp.diags((1.0 / norms).astype(np.float32)) @ x).tocsr()
 
 
 @dataclass
@@ -168,16 +208,19 @@ class BehaviourModel:
         """The model's name (``info["name"]``), used as the ``source`` of its hits."""
         return str(self.info.get("name", "model"))
 
-    def probabilities(self, docs: Sequence[Tokens]) -> np.ndarray:
-        """Probability of each behaviour in each utterance, shape (len(docs), n_behaviours)."""
+    def probabilities(self, docs: Sequence[Tokens], contexts: Sequence[Tokens | None] | None = None) -> np.ndarray:
+        """Probability of each behaviour in each utterance, shape (len(docs), n_behaviours).
+
+        ``contexts`` holds the previous turn of each utterance (None at a call's start)."""
         if not docs:
             return np.zeros((0, len(self.behaviours)), dtype=np.float32)
-        z = self.features.transform(docs) @ self.weights + self.intercepts
+        z = self.features.transform(docs, contexts) @ self.weights + self.intercepts
         return 1.0 / (1.0 + np.exp(-np.asarray(z)))
 
-    def find(self, docs: Sequence[Tokens], speakers: Sequence[str]) -> list[tuple[int, str, float]]:
+    def find(self, docs: Sequence[Tokens], speakers: Sequence[str],
+             contexts: Sequence[Tokens | None] | None = None) -> list[tuple[int, str, float]]:
         """Hits as ``(utterance index, behaviour, probability)``, only in each behaviour's speaker's turns."""
-        prob = self.probabilities(docs)
+        prob = self.probabilities(docs, contexts)
         spk = np.asarray(speakers, dtype=object)
         found: list[tuple[int, str, float]] = []
         for j, (behaviour, speaker) in enumerate(zip(self.behaviours, self.speakers, strict=True)):
@@ -187,7 +230,8 @@ class BehaviourModel:
 
     def evidence(self, doc: Tokens, behaviour: str) -> tuple[int, int]:
         """Character span (start, end) of the words that raise ``behaviour``'s score most."""
-        shares = self.features.word_shares(doc, self.weights[:, self.behaviours.index(behaviour)])
+        own = self.weights[: self.features.n_own, self.behaviours.index(behaviour)]
+        shares = self.features.word_shares(doc, own)
         if not len(shares):
             return 0, 0
         # Maximum-sum run of at most EVIDENCE_MAX_WORDS words, each word paying a toll of a

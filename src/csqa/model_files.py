@@ -39,6 +39,7 @@ def save_model(model: BehaviourModel, path: PathLike) -> Path:
         "weights": model.weights.astype(np.float32), "intercepts": model.intercepts,
         "thresholds": model.thresholds, "info": model.info,
         "words": list(f.words), "chars": list(f.chars), "idf": f.idf,
+        "context": list(f.context), "context_idf": f.context_idf,
     }
     tmp = p.with_name(p.name + ".partial")
     joblib.dump(data, tmp, compress=3)
@@ -72,8 +73,11 @@ def _load(path: str, _mtime: int) -> BehaviourModel:
         raise ModelError(f"{path}: model format {data['format']} but this csqa reads format {FORMAT}; retrain with `csqa train`")
     words = {w: i for i, w in enumerate(data["words"])}
     chars = {g: i + len(words) for i, g in enumerate(data["chars"])}
+    context = {w: i + len(words) + len(chars) for i, w in enumerate(data.get("context", ()))}
+    features = Features(words, chars, np.asarray(data["idf"], dtype=np.float32), context,
+                        np.asarray(data.get("context_idf", np.zeros(0)), dtype=np.float32))
     return BehaviourModel(
-        features=Features(words, chars, np.asarray(data["idf"], dtype=np.float32)),
+        features=features,
         behaviours=tuple(data["behaviours"]), speakers=tuple(data["speakers"]),
         weights=np.asarray(data["weights"], dtype=np.float32),
         intercepts=np.asarray(data["intercepts"], dtype=np.float32),

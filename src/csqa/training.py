@@ -22,7 +22,7 @@ import pandas as pd
 
 from csqa._version import __version__
 from csqa.behaviours import BEHAVIOURS
-from csqa.classifier import BehaviourModel, Features, today
+from csqa.classifier import BehaviourModel, Features, previous_turns, today
 from csqa.errors import InputError
 from csqa.evaluation import gold_labels
 from csqa.nlp import Tokens, tokenizer, tokens_from_doc
@@ -91,8 +91,9 @@ def train(
     labels = gold_labels(table)
     positives = set(zip(labels["call_id"], labels["turn"], labels["behaviour"]))
     docs = tokenise(table["text"].astype(str))
-    features = Features.fit(docs)
-    x = features.transform(docs)
+    contexts = previous_turns(docs, table["call_id"].tolist())
+    features = Features.fit(docs, [c for c in contexts if c is not None])
+    x = features.transform(docs, contexts)
     speakers = table["speaker"].to_numpy(dtype=object)
     groups = pd.factorize(table["call_id"])[0]
     keys = list(zip(table["call_id"], table["turn"]))
@@ -144,7 +145,7 @@ def _gold_table(gold: pd.DataFrame | PathLike | Sequence[PathLike]) -> pd.DataFr
         table = read_table(gold).utterances
     if "labels" not in table:
         raise InputError("train: the labelled file has no 'labels' field (gold-label format: docs/gold-labels.md)")
-    return table.reset_index(drop=True)
+    return table.sort_values(["call_id", "turn"], kind="stable").reset_index(drop=True)
 
 
 def _out_of_fold(model: object, x: object, y: np.ndarray, groups: np.ndarray, folds: int, seed: int) -> np.ndarray:
@@ -217,7 +218,8 @@ def tune_thresholds(
     table = _gold_table(gold)
     table = table[in_split(table["call_id"], split)].reset_index(drop=True)
     positives = set(zip(*(gold_labels(table)[c] for c in ("call_id", "turn", "behaviour"))))
-    prob = model.probabilities(tokenise(table["text"].astype(str)))
+    docs = tokenise(table["text"].astype(str))
+    prob = model.probabilities(docs, previous_turns(docs, table["call_id"].tolist()))
     speakers = table["speaker"].to_numpy(dtype=object)
     keep: list[int] = []
     thresholds: list[float] = []

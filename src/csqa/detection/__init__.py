@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from csqa.classifier import BehaviourModel
+from csqa.classifier import BehaviourModel, previous_turns
 from csqa.detection.base import CUE_COLUMNS, CallContext, hits_frame
 from csqa.detection.conversation import RULES, build_rules
 from csqa.detection.lexical import LexicalDetector
@@ -142,7 +142,7 @@ def _model_hits(model: BehaviourModel, docs: list[Tokens], speakers: list[str], 
     have = {(r[0], r[1], r[3]) for r in lexical}
     rows = []
     source = f"model:{model.name}"
-    for i, behaviour, prob in model.find(docs, speakers):
+    for i, behaviour, prob in model.find(docs, speakers, previous_turns(docs, calls)):
         if (calls[i], turns[i], behaviour) in have:
             continue
         start, end = model.evidence(docs[i], behaviour)
