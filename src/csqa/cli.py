@@ -131,16 +131,22 @@ def validate(
 
 @app.command()
 def behaviours(fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table") -> None:
-    """The behaviour catalogue: id, level, polarity, speaker, languages and description."""
+    """The behaviour catalogue: id, level, polarity, speaker, how it is found, languages, description.
+
+    ``found_by`` gains ``+model`` for behaviours the shipped trained model also detects."""
     from csqa.behaviours import BEHAVIOURS
     from csqa.lexicon import load_lexicon
+    from csqa.model_files import load_model, shipped_model_path
 
     lexicon = load_lexicon()
+    path = shipped_model_path()
+    modelled = set(load_model(path).behaviours) if path else set()
     rows = []
     for b in BEHAVIOURS.values():
         langs = sorted(lexicon.languages(b.id)) if b.lexical else []
         rows.append({"id": b.id, "level": b.level, "polarity": b.polarity, "speaker": b.speaker,
-                     "found_by": b.found_by, "languages": ",".join(langs) if langs else "any (rule)",
+                     "found_by": b.found_by + ("+model" if b.id in modelled else ""),
+                     "languages": ",".join(langs) if langs else "any (rule)",
                      "description": b.description})
     _print_frame(pd.DataFrame(rows), fmt)
 
