@@ -37,6 +37,12 @@ def _spans(pattern: str | list, text: str) -> list[str]:
         ("let me ((double)? check|look into) it", "let me double check it", ["let me double check it"]),
         ("let me ((double)? check|look into) it", "let me look into it", ["let me look into it"]),
         ([{"LOWER": "thank"}, {"LOWER": {"IN": ["you", "u"]}}], "thank u", ["thank u"]),
+        # quantifiers inside a group's alternatives are expanded, not read as words
+        ("(had to wait _{0,1} hours|queued)", "i had to wait two hours", ["had to wait two hours"]),
+        ("(had to wait _{0,1} hours|queued)", "had to wait hours", ["had to wait hours"]),
+        ("(had to wait _{0,1} hours|queued)", "had to wait for two hours", []),
+        ("(sorry @po{0,2} talaga|my bad)", "sorry na po talaga", ["sorry na po talaga"]),
+        ("(kayo (lang)? po|ikaw)", "kayo po", ["kayo po"]),
     ],
 )
 def test_patterns_match(pattern: str | list, text: str, expected: list[str]) -> None:
@@ -53,6 +59,7 @@ def test_patterns_match(pattern: str | list, text: str, expected: list[str]) -> 
         ([{"POS": "NOUN"}], "only one of LOWER"),
         ([{"LOWER": "a", "OP": "!"}], "OP \"!\" is not supported"),
         ("", "empty"),
+        ("(a @po* b|c)", "inside a group a repeat needs a limit"),
     ],
 )
 def test_patterns_errors_name_the_problem(pattern: str | list, message: str) -> None:

@@ -188,18 +188,43 @@ def _expand_group(body: str, sets: Mapping[str, frozenset[str]], part: str) -> l
     for alt in _split_alternatives(body):
         seqs: list[tuple[Unit, ...]] = [()]
         for token in _split_top(alt):
-            optional = token.startswith("(") and token.endswith(")?")
-            if token.startswith("(") and (token.endswith(")") or optional):
-                inner = _expand_group(token[1:-2] if optional else token[1:-1], sets, part)
-                options = inner + ([()] if optional else [])
-                seqs = [s + o for s in seqs for o in options]
-            else:
-                units = _parse_units(token, sets)
-                seqs = [s + units for s in seqs]
+            seqs = [s + o for s in seqs for o in _token_options(token, sets, part)]
             if len(seqs) > MAX_EXPANSION:
                 raise PatternSyntaxError(f'"{part}" expands to more than {MAX_EXPANSION} word sequences; split it into several rules')
         out.extend(seqs)
     return out
+
+
+def _token_options(token: str, sets: Mapping[str, frozenset[str]], part: str) -> list[tuple[Unit, ...]]:
+    """The word sequences one token inside a group stands for: a word, set, ``_`` or nested
+    group, with an optional ``?`` or ``{m,n}`` (expanded: ``x{0,2}`` is "", "x" or "x x")."""
+    lo, hi, body = 1, 1, token
+    match = _QUANT.search(token)
+    if match and match.group(1) == "*" and not _repeatable(token[: match.start()]):
+        match = None  # "apolog*" is a prefix, not a repetition
+    if match:
+        q, body = match.group(1), token[: match.start()]
+        if q in ("*", "+"):
+            raise PatternSyntaxError(f'"{token}" in "{part}": inside a group a repeat needs a limit, '
+                                     f'e.g. "{body}{{0,2}}" (or move it out of the group)')
+        lo, hi = (0, 1) if q == "?" else (int(match.group(2)), int(match.group(3)))
+        if lo > hi:
+            raise PatternSyntaxError(f'"{token}": {{m,n}} needs m <= n')
+        if not body:
+            raise PatternSyntaxError(f'"{token}": a quantifier needs something to repeat')
+    if body.startswith("(") and body.endswith(")"):
+        once = _expand_group(body[1:-1], sets, part)
+    else:
+        once = [_parse_units(body, sets)]
+    options: list[tuple[Unit, ...]] = []
+    for count in range(lo, hi + 1):
+        seqs: list[tuple[Unit, ...]] = [()]
+        for _ in range(count):
+            seqs = [s + o for s in seqs for o in once]
+            if len(seqs) > MAX_EXPANSION:
+                raise PatternSyntaxError(f'"{part}" expands to more than {MAX_EXPANSION} word sequences; split it into several rules')
+        options.extend(seqs)
+    return options
 
 
 def _repeatable(body: str) -> bool:
