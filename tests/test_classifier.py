@@ -183,3 +183,20 @@ def test_previous_turn_is_a_separate_lighter_block_and_stops_at_call_boundaries(
     context_block = x[:, f.n_own:]
     assert context_block[0].nnz == 0 and context_block[1].nnz > 0
     assert np.isclose(np.sqrt(context_block[1].multiply(context_block[1]).sum()), CONTEXT_WEIGHT)
+
+
+def test_model_soft_sell_hits_do_not_need_the_interest_cue(call) -> None:
+    from csqa.detection.base import CallContext, hits_frame
+    from csqa.detection.conversation import SoftSell
+
+    c = call([("customer", "i travel to jakarta every month for work"),
+              ("agent", "then our monthly roaming pass could save you quite a bit")]).reset_index(drop=True)
+    model_hit = {"call_id": "c1", "turn": 1, "speaker": "agent", "behaviour": "soft_sell", "start_char": 0,
+                 "end_char": 10, "evidence": "then our m", "source": "model:toy", "confidence": 0.8}
+    lexical_hit = {**model_hit, "source": "en.soft_sell.x"}
+    empty_cues = pd.DataFrame(columns=["call_id", "turn", "speaker", "cue", "start_char", "end_char"])
+    stats = pd.DataFrame({"n_words": [8, 10], "n_upper": [0, 0]})
+    kept = SoftSell().detect(CallContext(c, hits_frame([model_hit]), empty_cues, stats))
+    assert list(kept["source"]) == ["model:toy"]
+    dropped = SoftSell().detect(CallContext(c, hits_frame([lexical_hit]), empty_cues, stats))
+    assert dropped.empty  # a lexical offer still needs the customer's interest cue

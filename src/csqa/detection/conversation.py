@@ -128,7 +128,8 @@ class SoftSell:
     shows interest, and adds the agent's answer right after it when that answer names a
     product and a price (``cue.offer`` plus ``price``). Interest is ``cue.interest``
     ("do you have", "magkano", "ada tak") or the customer naming a product (``cue.offer``).
-    An unasked-for pitch is not a soft sell.
+    An unasked-for pitch is not a soft sell. Hits of a trained model (``source`` ``model:...``)
+    are kept as they are: the model reads the turn before and was trained on the same rule.
     """
 
     window_turns: int = 6
@@ -138,11 +139,13 @@ class SoftSell:
 
     def detect(self, ctx: CallContext) -> pd.DataFrame:
         u = ctx.utterances
+        found = ctx.hit_turns("soft_sell")
+        by_model = found[found["source"].str.startswith("model:")]
         interest = ctx.cues[ctx.cues["cue"].isin(["cue.interest", "cue.offer"])]
         interest = interest[interest["speaker"].eq("customer")].groupby("call_id")["turn"].agg(list)
         if interest.empty:
-            return hits_frame()
-        lexical = ctx.hit_turns("soft_sell")
+            return hits_frame(by_model)
+        lexical = found[~found.index.isin(by_model.index)]
         offers = set(zip(*(ctx.cue_turns("cue.offer")[c] for c in ("call_id", "turn"))))
         agent = u[u["speaker"].eq("agent") & u["call_id"].isin(interest.index)]
         priced = agent["text"].str.lower().str.extract(f"({self.price})", expand=False)
@@ -158,7 +161,8 @@ class SoftSell:
                 rows.append({"call_id": call_id, "turn": turn, "speaker": "agent", "behaviour": "soft_sell",
                              "start_char": start, "end_char": start + len(amount), "evidence": text[start:start + len(amount)],
                              "source": self.name, "confidence": 0.75})  # type: ignore[attr-defined]
-        return hits_frame(rows)
+        kept = pd.concat([hits_frame(rows), by_model], ignore_index=True)
+        return hits_frame(kept.drop_duplicates(["call_id", "turn"]))
 
 
 @register("csqa.dont_know.v1")
