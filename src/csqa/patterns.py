@@ -131,26 +131,26 @@ def _parse_string(text: str, sets: Mapping[str, frozenset[str]]) -> Pattern:
     return tuple(_parse_element(part, sets) for part in _split_top(text.strip()))
 
 
-def _parse_element(part: str, sets: Mapping[str, frozenset[str]]) -> Element:
-    lo, hi, body = 1, 1, part
+def _quantified(part: str) -> tuple[int, int, str]:
+    """Split a token into (lo, hi, body) by its trailing ``?``, ``*``, ``+`` or ``{m,n}``."""
     match = _QUANT.search(part)
     if match and match.group(1) == "*" and not _repeatable(part[: match.start()]):
         match = None  # "apolog*" is a prefix, not a repetition
-    if match:
-        q = match.group(1)
-        body = part[: match.start()]
-        if q == "?":
-            lo, hi = 0, 1
-        elif q == "*":
-            lo, hi = 0, MAX_REPEAT
-        elif q == "+":
-            lo, hi = 1, MAX_REPEAT
-        else:
-            lo, hi = int(match.group(2)), int(match.group(3))
-            if lo > hi:
-                raise PatternSyntaxError(f'"{part}": {{m,n}} needs m <= n')
+    if not match:
+        return 1, 1, part
+    q, body = match.group(1), part[: match.start()]
     if not body:
         raise PatternSyntaxError(f'"{part}": a quantifier needs something to repeat')
+    if q in ("?", "*", "+"):
+        return {"?": (0, 1, body), "*": (0, MAX_REPEAT, body), "+": (1, MAX_REPEAT, body)}[q]
+    lo, hi = int(match.group(2)), int(match.group(3))
+    if lo > hi:
+        raise PatternSyntaxError(f'"{part}": {{m,n}} needs m <= n')
+    return lo, hi, body
+
+
+def _parse_element(part: str, sets: Mapping[str, frozenset[str]]) -> Element:
+    lo, hi, body = _quantified(part)
     if body.startswith("(") and body.endswith(")"):
         alts = _expand_group(body[1:-1], sets, part)
         if any(not alt for alt in alts):
@@ -198,20 +198,10 @@ def _expand_group(body: str, sets: Mapping[str, frozenset[str]], part: str) -> l
 def _token_options(token: str, sets: Mapping[str, frozenset[str]], part: str) -> list[tuple[Unit, ...]]:
     """The word sequences one token inside a group stands for: a word, set, ``_`` or nested
     group, with an optional ``?`` or ``{m,n}`` (expanded: ``x{0,2}`` is "", "x" or "x x")."""
-    lo, hi, body = 1, 1, token
-    match = _QUANT.search(token)
-    if match and match.group(1) == "*" and not _repeatable(token[: match.start()]):
-        match = None  # "apolog*" is a prefix, not a repetition
-    if match:
-        q, body = match.group(1), token[: match.start()]
-        if q in ("*", "+"):
-            raise PatternSyntaxError(f'"{token}" in "{part}": inside a group a repeat needs a limit, '
-                                     f'e.g. "{body}{{0,2}}" (or move it out of the group)')
-        lo, hi = (0, 1) if q == "?" else (int(match.group(2)), int(match.group(3)))
-        if lo > hi:
-            raise PatternSyntaxError(f'"{token}": {{m,n}} needs m <= n')
-        if not body:
-            raise PatternSyntaxError(f'"{token}": a quantifier needs something to repeat')
+    lo, hi, body = _quantified(token)
+    if hi == MAX_REPEAT and not token.endswith("}"):  # "*" or "+", not an explicit {m,n}
+        raise PatternSyntaxError(f'"{token}" in "{part}": inside a group a repeat needs a limit, '
+                                 f'e.g. "{body}{{0,2}}" (or move it out of the group)')
     if body.startswith("(") and body.endswith(")"):
         once = _expand_group(body[1:-1], sets, part)
     else:
