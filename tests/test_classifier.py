@@ -200,3 +200,19 @@ def test_model_soft_sell_hits_do_not_need_the_interest_cue(call) -> None:
     assert list(kept["source"]) == ["model:toy"]
     dropped = SoftSell().detect(CallContext(c, hits_frame([lexical_hit]), empty_cues, stats))
     assert dropped.empty  # a lexical offer still needs the customer's interest cue
+
+
+def test_shipped_model_loads_and_is_listed_by_csqa_behaviours() -> None:
+    from csqa.model_files import shipped_model_path
+
+    path = shipped_model_path()
+    assert path is not None, "models/behaviours.joblib should ship with csqa"
+    shipped = load_model(path)
+    assert set(shipped.behaviours) <= set(__import__("csqa").BEHAVIOURS)
+    assert all(0.5 <= t < 1 for t in shipped.thresholds)
+    result = CliRunner().invoke(app, ["behaviours", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = {line.split(",")[0]: line for line in result.output.splitlines()}
+    for behaviour in shipped.behaviours:
+        assert "+model" in rows[behaviour]
+    assert "+model" not in rows["greeting"]
