@@ -125,3 +125,20 @@ def test_stream_required_column_missing_from_one_block_only_rejects_those_rows(t
     utterances, rejects = _stream([path], chunk_rows=1)
     assert utterances["text"].tolist() == ["hello"]
     assert rejects[["input_line", "reason_code"]].values.tolist() == [[1, "missing_value"]]
+
+
+def test_stream_block_arrow_refuses_falls_back_to_line_by_line_and_equals_a_whole_read(tmp_path: Path) -> None:
+    from csqa.readers.blocks import _arrow_jsonl
+
+    rows = [{"call_id": "c1", "turn": i, "speaker": "agent", "text": f"line {i}", "start": float(i)} for i in range(4)]
+    plain = _write_jsonl(tmp_path / "plain.jsonl", rows).read_bytes()
+    assert _arrow_jsonl("plain.jsonl", plain, plain.splitlines(), 1, set()) is not None
+    rows[2]["start"] = "about two"  # a value that changes type: Arrow's JSON reader refuses the block
+    path = _write_jsonl(tmp_path / "mixed_types.jsonl", rows)
+    data = path.read_bytes()
+    assert _arrow_jsonl(str(path), data, data.splitlines(), 1, set()) is None
+    whole = read_table(path)
+    utterances, rejects = _stream([path], chunk_rows=10)
+    pd.testing.assert_frame_equal(whole.utterances, utterances, check_dtype=False)
+    pd.testing.assert_frame_equal(_sorted(whole.rejects), _sorted(rejects), check_dtype=False)
+    assert len(utterances) + len(rejects) == 4  # every record scored or rejected with a reason
