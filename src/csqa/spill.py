@@ -240,7 +240,23 @@ def range_bounds(first: np.ndarray, n_rows: np.ndarray, target_rows: int) -> np.
     return bounds
 
 
-class FrameRanges:
+class _Ranges:
+    """Range files by call order: the folder, the bounds, and routing sorted rows to ranges."""
+
+    def __init__(self, folder: Path, bounds: np.ndarray) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.bounds = np.asarray(bounds, dtype="int64")
+
+    def _pieces(self, first: np.ndarray) -> Iterator[tuple[int, int, int]]:
+        """``(range, lo, hi)`` for each run of rows (sorted by call order ``first``) in one range."""
+        r_of = np.searchsorted(self.bounds, first, side="right") - 1
+        cuts = np.flatnonzero(np.diff(r_of)) + 1
+        for lo, hi in zip(np.concatenate(([0], cuts)), np.concatenate((cuts, [len(r_of)]))):
+            yield int(r_of[lo]), int(lo), int(hi)
+
+
+class FrameRanges(_Ranges):
     """Frames routed by call order into ranges (pickled), read back one sorted range at a time.
 
     For the call rows (one per call): small, but with columns whose types may differ between
@@ -254,11 +270,6 @@ class FrameRanges:
         :func:`range_bounds`.
     """
 
-    def __init__(self, folder: Path, bounds: np.ndarray) -> None:
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.bounds = np.asarray(bounds, dtype="int64")
-
     def _path(self, r: int) -> Path:
         return self.folder / f"frames-{r:05d}.pkl"
 
@@ -266,10 +277,8 @@ class FrameRanges:
         """Route a frame with a :data:`FIRST` column, sorted by it, to its ranges."""
         if len(frame) == 0:
             return
-        r_of = np.searchsorted(self.bounds, frame[FIRST].to_numpy(), side="right") - 1
-        cuts = np.flatnonzero(np.diff(r_of)) + 1
-        for lo, hi in zip(np.concatenate(([0], cuts)), np.concatenate((cuts, [len(r_of)]))):
-            append_frame(self._path(int(r_of[lo])), frame.iloc[lo:hi])
+        for r, lo, hi in self._pieces(frame[FIRST].to_numpy()):
+            append_frame(self._path(r), frame.iloc[lo:hi])
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         """Yield each range's rows in call order, without the :data:`FIRST` column."""
@@ -285,7 +294,7 @@ class FrameRanges:
         return frame.sort_values(FIRST, kind="stable").drop(columns=FIRST).reset_index(drop=True)
 
 
-class HitRanges:
+class HitRanges(_Ranges):
     """Hits routed by call order into ranges, read back one sorted range at a time.
 
     Parameters
@@ -297,9 +306,7 @@ class HitRanges:
     """
 
     def __init__(self, folder: Path, bounds: np.ndarray) -> None:
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.bounds = np.asarray(bounds, dtype="int64")
+        super().__init__(folder, bounds)
         self._writers: dict[int, tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]] = {}
         self.schema: pa.Schema | None = None
 
@@ -313,10 +320,7 @@ class HitRanges:
         if table.num_rows == 0:
             return
         table = table.cast(self.schema)
-        r_of = np.searchsorted(self.bounds, table.column(FIRST).to_numpy(), side="right") - 1
-        cuts = np.flatnonzero(np.diff(r_of)) + 1
-        for lo, hi in zip(np.concatenate(([0], cuts)), np.concatenate((cuts, [len(r_of)]))):
-            r = int(r_of[lo])
+        for r, lo, hi in self._pieces(table.column(FIRST).to_numpy()):
             if r not in self._writers:
                 sink = pa.OSFile(str(self._path(r)), "wb")
                 self._writers[r] = (sink, pa.ipc.new_stream(sink, self.schema))
