@@ -216,3 +216,23 @@ def test_shipped_model_loads_and_is_listed_by_csqa_behaviours() -> None:
     for behaviour in shipped.behaviours:
         assert "+model" in rows[behaviour]
     assert "+model" not in rows["greeting"]
+
+
+def test_cross_fit_trains_on_the_tuning_calls_and_sets_thresholds_out_of_fold() -> None:
+    from csqa.training import cross_fit
+
+    calls = _labelled().assign(call_id=lambda t: "g" + t["call_id"])
+    fitted = cross_fit(_labelled(), calls, behaviours=["apology"], target_precision=0.75, min_positives=2)
+    assert fitted.info["utterances"] == 2 * len(calls)  # the corpus and the calls
+    assert fitted.info["tuned_on"]["cross_fit_folds"] == 5
+    tuned = fitted.info["tuned"]["apology"]
+    assert tuned["precision"] >= 0.75 and 0 < tuned["recall"] <= 1
+    with pytest.raises(InputError, match="needs at least 5"):
+        cross_fit(_labelled(), calls.head(6), behaviours=["apology"])
+
+
+def test_cli_cross_fit_needs_calls_to_tune_on(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("".join(json.dumps(r) + "\n" for r in _labelled().to_dict("records")))
+    result = CliRunner().invoke(app, ["train", str(labels), "--out", str(tmp_path / "m.joblib"), "--cross-fit"])
+    assert result.exit_code != 0 and "--cross-fit needs --tune-on" in result.output

@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from csqa._version import __version__
-from csqa.errors import CsqaError
+from csqa.errors import CsqaError, InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="Score contact-centre call transcripts for agent behaviours (English, Malay, Tagalog).")
@@ -198,24 +198,33 @@ def train(
     target_precision: Annotated[float, typer.Option(help="Precision each behaviour's threshold aims for.")] = 0.9,
     tune_on: Annotated[Optional[Path], typer.Option(help="Labelled calls NOT in LABELS to set the thresholds on (and drop behaviours that miss the target).")] = None,
     tune_split: Annotated[str, typer.Option(help="all, dev or test: which calls of --tune-on to use.")] = "all",
+    cross_fit: Annotated[bool, typer.Option(help="Also train on the --tune-on calls; thresholds come from models that did not see them (5 groups of calls).")] = False,
 ) -> None:
     """Train one classifier per behaviour on labelled utterances; print cross-validated figures."""
     from csqa.model_files import save_model
     from csqa.training import MODELLED, tune_thresholds
+    from csqa.training import cross_fit as cross_fit_model
     from csqa.training import train as train_model
 
     chosen = tuple(b.strip() for b in behaviours.split(",") if b.strip()) if behaviours else MODELLED
+    files = [str(p) for p in labels]
     try:
-        model = train_model([str(p) for p in labels], behaviours=chosen, name=name or out_file.stem,
-                            target_precision=target_precision)
-        if tune_on is not None:
-            model = tune_thresholds(model, str(tune_on), split=tune_split, target_precision=target_precision)
+        if cross_fit:
+            if tune_on is None:
+                raise InputError("train: --cross-fit needs --tune-on (the calls to train on and set thresholds with)")
+            model = cross_fit_model(files, str(tune_on), split=tune_split, behaviours=chosen, name=name or out_file.stem,
+                                    target_precision=target_precision)
+        else:
+            model = train_model(files, behaviours=chosen, name=name or out_file.stem, target_precision=target_precision)
+            if tune_on is not None:
+                model = tune_thresholds(model, str(tune_on), split=tune_split, target_precision=target_precision)
     except CsqaError as exc:
         raise _fail(exc) from None
     table = pd.DataFrame.from_dict(model.info["behaviours"], orient="index").rename_axis("behaviour")
     if tune_on is not None:
         tuned = pd.DataFrame.from_dict(model.info["tuned"], orient="index")
-        table = table.drop(columns="threshold").join(tuned.add_prefix("tuned_"), how="inner")
+        dropped = ["threshold", "cv_precision", "cv_recall"] if cross_fit else ["threshold"]
+        table = table.drop(columns=dropped).join(tuned.add_prefix("tuned_"), how="inner")
     _print_frame(table.reset_index(), "table")
     for behaviour, reason in model.info["skipped"].items():
         err.print(f"skipped {behaviour}: {reason}", highlight=False)

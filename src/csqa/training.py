@@ -9,7 +9,9 @@ recall at that threshold are kept in the model's ``info``.
 
 :func:`tune_thresholds` then (optionally) re-sets the thresholds on a labelled validation batch
 the model was not trained on, such as the dev half of the samples: out-of-fold figures on the
-training set itself are optimistic when it was written in one style.
+training set itself are optimistic when it was written in one style. :func:`cross_fit` goes one
+step further and also trains on those calls: models trained without one group of calls set the
+thresholds on that group, and the shipped model is trained on everything.
 """
 
 from __future__ import annotations
@@ -70,7 +72,9 @@ def train(
     target_precision : float
         Cross-validated precision each threshold aims for.
     folds : int
-        Cross-validation folds (grouped by call).
+        Cross-validation folds (grouped by call) for the thresholds; below 2, no cross-validation
+        and every threshold is the lowest of ``THRESHOLDS`` (for models whose thresholds are set
+        elsewhere, as :func:`cross_fit` does).
     seed : int
 
     Returns
@@ -112,8 +116,11 @@ def train(
             skipped[behaviour] = f"{int(y.sum())} positive turns (needs {MIN_POSITIVES})"
             continue
         model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear")
-        oof = _out_of_fold(model, x[rows], y, groups[rows], folds, seed)
-        threshold, precision, recall = _threshold(oof, y, target_precision)
+        if folds >= 2:
+            oof = _out_of_fold(model, x[rows], y, groups[rows], folds, seed)
+            threshold, precision, recall = _threshold(oof, y, target_precision)
+        else:
+            threshold, precision, recall = float(THRESHOLDS[0]), float("nan"), float("nan")
         model.fit(x[rows], y)
         kept.append(behaviour)
         columns.append(model.coef_.ravel().astype(np.float32))
@@ -213,22 +220,94 @@ def tune_thresholds(
     BehaviourModel
         A new model; ``info["tuned"]`` holds each behaviour's precision and recall on the batch.
     """
+    table = _split_table(gold, split)
+    docs = tokenise(table["text"].astype(str))
+    prob = model.probabilities(docs, previous_turns(docs, table["call_id"].tolist()))
+    return _set_thresholds(model, table, dict(zip(model.behaviours, prob.T)), target_precision, min_positives,
+                           {"split": split, "utterances": len(table)})
+
+
+def cross_fit(
+    corpus: pd.DataFrame | PathLike | Sequence[PathLike],
+    gold: pd.DataFrame | PathLike | Sequence[PathLike],
+    *,
+    split: str = "all",
+    behaviours: Sequence[str] = MODELLED,
+    name: str = "csqa-behaviours",
+    target_precision: float = 0.9,
+    min_positives: int = 5,
+    folds: int = 5,
+) -> BehaviourModel:
+    """Train on a corpus plus labelled calls, with thresholds set out-of-fold on those calls.
+
+    The calls of ``gold`` (its ``split``) are cut into ``folds`` groups by sorted call id. For
+    each group a model is trained on the corpus and the other groups and scores the group it did
+    not see; the thresholds are then set on these out-of-fold probabilities as in
+    :func:`tune_thresholds`, and the model that is returned is trained on the corpus and all the
+    calls. So the calls both teach the model and set its thresholds without any call scoring
+    itself.
+
+    Parameters
+    ----------
+    corpus : DataFrame, path or list of paths
+        Gold-labelled utterances used for training only.
+    gold : DataFrame, path or list of paths
+        Gold-labelled calls used for training and thresholds.
+    split : {"all", "dev", "test"}
+        Which calls of ``gold`` to use (:func:`csqa.evaluation.in_split`).
+    behaviours, name, target_precision, min_positives
+        As in :func:`train` and :func:`tune_thresholds`.
+    folds : int
+        Groups of calls (at least 2).
+
+    Returns
+    -------
+    BehaviourModel
+        ``info["tuned"]`` holds each behaviour's out-of-fold precision and recall on the calls;
+        behaviours that miss ``target_precision`` there are dropped, as in :func:`tune_thresholds`.
+    """
+    base = _gold_table(corpus)
+    calls = _split_table(gold, split)
+    ids = sorted(calls["call_id"].unique())
+    if len(ids) < max(folds, 2):
+        raise InputError(f"cross_fit: {len(ids)} calls to tune on; needs at least {max(folds, 2)}")
+    group = calls["call_id"].map({c: i % folds for i, c in enumerate(ids)}).to_numpy()
+    docs = tokenise(calls["text"].astype(str))
+    contexts = previous_turns(docs, calls["call_id"].tolist())
+    prob = {b: np.zeros(len(calls)) for b in behaviours}
+    for k in range(folds):
+        held = np.flatnonzero(group == k)
+        model = train(pd.concat([base, calls[group != k]], ignore_index=True), behaviours=behaviours, name=name, folds=0)
+        p = model.probabilities([docs[i] for i in held], [contexts[i] for i in held])
+        for j, behaviour in enumerate(model.behaviours):
+            prob[behaviour][held] = p[:, j]
+    final = train(pd.concat([base, calls], ignore_index=True), behaviours=behaviours, name=name, folds=0)
+    return _set_thresholds(final, calls, prob, target_precision, min_positives,
+                           {"split": split, "utterances": len(calls), "cross_fit_folds": folds})
+
+
+def _split_table(gold: pd.DataFrame | PathLike | Sequence[PathLike], split: str) -> pd.DataFrame:
     from csqa.evaluation import in_split
 
     table = _gold_table(gold)
-    table = table[in_split(table["call_id"], split)].reset_index(drop=True)
+    return table[in_split(table["call_id"], split)].reset_index(drop=True)
+
+
+def _set_thresholds(model: BehaviourModel, table: pd.DataFrame, prob: dict[str, np.ndarray], target_precision: float,
+                    min_positives: int, tuned_on: dict[str, object]) -> BehaviourModel:
+    """``model`` with each behaviour's threshold set on ``prob`` (its probabilities on ``table``'s
+    turns), keeping only the behaviours that reach ``target_precision`` there."""
     positives = set(zip(*(gold_labels(table)[c] for c in ("call_id", "turn", "behaviour"))))
-    docs = tokenise(table["text"].astype(str))
-    prob = model.probabilities(docs, previous_turns(docs, table["call_id"].tolist()))
     speakers = table["speaker"].to_numpy(dtype=object)
+    keys = list(zip(table["call_id"], table["turn"]))
     keep: list[int] = []
     thresholds: list[float] = []
     tuned: dict[str, dict[str, float]] = {}
     skipped = dict(model.info.get("skipped", {}))
     for j, (behaviour, speaker) in enumerate(zip(model.behaviours, model.speakers, strict=True)):
         rows = np.flatnonzero(speakers == speaker)
-        y = np.array([(table["call_id"].iat[i], table["turn"].iat[i], behaviour) in positives for i in rows])
-        threshold, precision, recall = _threshold(prob[rows, j], y, target_precision)
+        y = np.array([(*keys[i], behaviour) in positives for i in rows], dtype=bool)
+        threshold, precision, recall = _threshold(prob[behaviour][rows], y, target_precision)
         if y.sum() < min_positives or precision < target_precision:
             skipped[behaviour] = (f"validation precision {precision:.2f} < {target_precision:.2f}"
                                   if y.sum() >= min_positives else f"{int(y.sum())} validation positives")
@@ -237,7 +316,7 @@ def tune_thresholds(
         thresholds.append(threshold)
         tuned[behaviour] = {"positives": int(y.sum()), "threshold": threshold,
                             "precision": round(precision, 3), "recall": round(recall, 3)}
-    info = {**model.info, "tuned": tuned, "tuned_on": {"split": split, "utterances": len(table)}, "skipped": skipped}
+    info = {**model.info, "tuned": tuned, "tuned_on": tuned_on, "skipped": skipped}
     return BehaviourModel(
         features=model.features, behaviours=tuple(model.behaviours[j] for j in keep),
         speakers=tuple(model.speakers[j] for j in keep), weights=model.weights[:, keep],
