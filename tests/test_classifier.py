@@ -127,6 +127,26 @@ def test_detect_adds_model_hits_and_keeps_lexicon_evidence(model, call) -> None:
     assert (by_model["confidence"] >= 0.5).all()
 
 
+def test_model_overrules_lexicon_hits_it_scores_below_its_floor(model, call) -> None:
+    from dataclasses import replace
+
+    c = call([("customer", "my parcel never came"), ("agent", "so sorry for the wrong charge")])
+    assert "apology" in set(detect(c).hits["behaviour"])  # the lexicon finds it
+    silent = replace(model, thresholds=np.full(len(model.behaviours), 1.01, dtype=np.float32))  # adds nothing
+    trusting = detect(c, model=replace(silent, confirm_floor=0.0)).hits
+    doubting = detect(c, model=replace(silent, confirm_floor=1.01)).hits
+    assert "apology" in set(trusting["behaviour"])
+    assert "apology" not in set(doubting["behaviour"])
+    assert set(doubting["behaviour"]) == set(trusting["behaviour"]) - {"apology"}  # other behaviours untouched
+
+
+def test_confirm_floor_is_saved_with_the_model(model, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    path = save_model(replace(model, confirm_floor=0.35), tmp_path / "m.joblib")
+    assert load_model(path).confirm_floor == 0.35
+
+
 def test_scorecard_model_choice_is_validated_and_overridable(model, tmp_path: Path) -> None:
     card = tmp_path / "card.toml"
     card.write_text('[model]\nfile = "nowhere.joblib"\n[items.apology]\nany_of = ["apology"]\nweight = 1\n')

@@ -190,6 +190,9 @@ class BehaviourModel:
     weights : ndarray, shape (n_features, n_behaviours)
     intercepts, thresholds : ndarray, shape (n_behaviours,)
         A turn is a hit when its probability is at least the behaviour's threshold.
+    confirm_floor : float
+        A lexicon hit of one of ``behaviours`` is dropped when the model gives its turn a
+        probability below this (0: the model never overrules the lexicons).
     info : dict
         How it was trained: files, counts, cross-validated precision/recall, versions, date.
     """
@@ -201,6 +204,7 @@ class BehaviourModel:
     intercepts: np.ndarray
     thresholds: np.ndarray
     info: dict[str, Any] = field(default_factory=dict)
+    confirm_floor: float = 0.0
     format: int = FORMAT
 
     @property
@@ -220,7 +224,10 @@ class BehaviourModel:
     def find(self, docs: Sequence[Tokens], speakers: Sequence[str],
              contexts: Sequence[Tokens | None] | None = None) -> list[tuple[int, str, float]]:
         """Hits as ``(utterance index, behaviour, probability)``, only in each behaviour's speaker's turns."""
-        prob = self.probabilities(docs, contexts)
+        return self.hits(self.probabilities(docs, contexts), speakers)
+
+    def hits(self, prob: np.ndarray, speakers: Sequence[str]) -> list[tuple[int, str, float]]:
+        """As :meth:`find`, from probabilities already computed (:meth:`probabilities`)."""
         spk = np.asarray(speakers, dtype=object)
         found: list[tuple[int, str, float]] = []
         for j, (behaviour, speaker) in enumerate(zip(self.behaviours, self.speakers, strict=True)):

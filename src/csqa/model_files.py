@@ -37,7 +37,7 @@ def save_model(model: BehaviourModel, path: PathLike) -> Path:
     data = {
         "format": model.format, "behaviours": list(model.behaviours), "speakers": list(model.speakers),
         "weights": model.weights.astype(np.float32), "intercepts": model.intercepts,
-        "thresholds": model.thresholds, "info": model.info,
+        "thresholds": model.thresholds, "info": model.info, "confirm_floor": model.confirm_floor,
         "words": list(f.words), "chars": list(f.chars), "idf": f.idf,
         "context": list(f.context), "context_idf": f.context_idf,
     }
@@ -82,4 +82,5 @@ def _load(path: str, _mtime: int) -> BehaviourModel:
         weights=np.asarray(data["weights"], dtype=np.float32),
         intercepts=np.asarray(data["intercepts"], dtype=np.float32),
         thresholds=np.asarray(data["thresholds"], dtype=np.float32), info=dict(data["info"]),
+        confirm_floor=float(data.get("confirm_floor", 0.0)),
     )

@@ -42,6 +42,10 @@ MIN_POSITIVES = 10
 C = 4.0
 """Inverse regularisation strength of every logistic regression."""
 THRESHOLDS = np.round(np.arange(0.5, 0.96, 0.025), 3)
+CONFIRM_FLOOR = 0.2
+"""Below this probability a trained model overrules a lexicon hit of its behaviours
+(:attr:`csqa.classifier.BehaviourModel.confirm_floor`). Chosen on a training batch that neither
+the lexicons nor the model had seen (docs/models.md)."""
 
 
 def tokenise(texts: Iterable[str]) -> list[Tokens]:
@@ -139,7 +143,7 @@ def train(
         features=features, behaviours=tuple(kept),
         speakers=tuple(BEHAVIOURS[b].speaker for b in kept),
         weights=np.stack(columns, axis=1), intercepts=np.array(intercepts, dtype=np.float32),
-        thresholds=np.array(thresholds, dtype=np.float32), info=info,
+        thresholds=np.array(thresholds, dtype=np.float32), info=info, confirm_floor=CONFIRM_FLOOR,
     )
 
 
@@ -321,4 +325,5 @@ def _set_thresholds(model: BehaviourModel, table: pd.DataFrame, prob: dict[str, 
         features=model.features, behaviours=tuple(model.behaviours[j] for j in keep),
         speakers=tuple(model.speakers[j] for j in keep), weights=model.weights[:, keep],
         intercepts=model.intercepts[keep], thresholds=np.array(thresholds, dtype=np.float32), info=info,
+        confirm_floor=model.confirm_floor,
     )

@@ -77,7 +77,9 @@ def detect(
         Conversation-rule parameters by rule name, e.g. ``{"csqa.dead_air.v1": {"threshold_s": 8}}``.
     model : BehaviourModel, optional
         Trained classifiers whose hits are added to the lexicon's (a turn the lexicon already
-        found for a behaviour keeps the lexicon's evidence). None: lexicons and rules only.
+        found for a behaviour keeps the lexicon's evidence); a lexicon hit of a behaviour the
+        model covers is dropped where the model scores the turn below its ``confirm_floor``.
+        None: lexicons and rules only.
 
     Returns
     -------
@@ -118,9 +120,7 @@ def detect(
                                  texts[i][m.start_char:m.end_char], rule.id, rule.confidence))
                 where.append(rule.where)
     if model is not None:
-        found_by_model = _model_hits(model, docs, speakers, calls, turns, texts, hit_rows)
-        hit_rows += found_by_model
-        where += ["anywhere"] * len(found_by_model)
+        hit_rows, where = _apply_model(model, docs, speakers, calls, turns, texts, hit_rows, where)
     hits = hits_frame(pd.DataFrame(hit_rows, columns=list(hits_frame().columns)))
     hits = _keep_in_position(hits, pd.Series(where, dtype=object), u)
     cues = pd.DataFrame(cue_rows, columns=list(CUE_COLUMNS))
@@ -136,18 +136,27 @@ def detect(
     return Detection(hits_frame(hits), lang.reindex(utterances.index), call_lang)
 
 
-def _model_hits(model: BehaviourModel, docs: list[Tokens], speakers: list[str], calls: list[Any],
-                turns: list[int], texts: list[str], lexical: list[tuple]) -> list[tuple]:
-    """Hit rows for the model's finds in turns the lexicon did not already find them in."""
+def _apply_model(model: BehaviourModel, docs: list[Tokens], speakers: list[str], calls: list[Any], turns: list[int],
+                 texts: list[str], lexical: list[tuple], where: list[str]) -> tuple[list[tuple], list[str]]:
+    """The lexicon's hit rows (and their ``where``) with the model's verdict applied: lexicon hits
+    of the model's behaviours in turns it scores below its ``confirm_floor`` are dropped, and its
+    own finds in turns the lexicon did not already find them in are added."""
+    prob = model.probabilities(docs, previous_turns(docs, calls))
+    if model.confirm_floor > 0:
+        row_of = {(c, t): i for i, (c, t) in enumerate(zip(calls, turns))}
+        column = {b: j for j, b in enumerate(model.behaviours)}
+        kept = [k for k, r in enumerate(lexical)
+                if r[3] not in column or prob[row_of[r[0], r[1]], column[r[3]]] >= model.confirm_floor]
+        lexical, where = [lexical[k] for k in kept], [where[k] for k in kept]
     have = {(r[0], r[1], r[3]) for r in lexical}
-    rows = []
+    added = []
     source = f"model:{model.name}"
-    for i, behaviour, prob in model.find(docs, speakers, previous_turns(docs, calls)):
+    for i, behaviour, p in model.hits(prob, speakers):
         if (calls[i], turns[i], behaviour) in have:
             continue
         start, end = model.evidence(docs[i], behaviour)
-        rows.append((calls[i], turns[i], speakers[i], behaviour, start, end, texts[i][start:end], source, round(prob, 3)))
-    return rows
+        added.append((calls[i], turns[i], speakers[i], behaviour, start, end, texts[i][start:end], source, round(p, 3)))
+    return lexical + added, where + ["anywhere"] * len(added)
 
 
 def _keep_in_position(hits: pd.DataFrame, where: pd.Series, u: pd.DataFrame) -> pd.DataFrame:
