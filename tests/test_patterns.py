@@ -43,6 +43,9 @@ def _spans(pattern: str | list, text: str) -> list[str]:
         ("(had to wait _{0,1} hours|queued)", "had to wait for two hours", []),
         ("(sorry @po{0,2} talaga|my bad)", "sorry na po talaga", ["sorry na po talaga"]),
         ("(kayo (lang)? po|ikaw)", "kayo po", ["kayo po"]),
+        # alternatives sharing a first word are factored into one branch; the longest still wins
+        ("(in the terms|in the terms and conditions|in)", "its in the terms and conditions", ["in the terms and conditions"]),
+        ("((dah|sudah) (tulis|ditulis) (dalam|kat) (terma|kontrak)|memang ada)", "sudah ditulis kat kontrak", ["sudah ditulis kat kontrak"]),
     ],
 )
 def test_patterns_match(pattern: str | list, text: str, expected: list[str]) -> None:
@@ -103,3 +106,13 @@ def test_lexical_veto_cancels_overlapping_match_only(tmp_path) -> None:
     assert not apology("sorry could you repeat")
     assert apology("sorry about the delay")
     assert apology("sorry could you repeat, and sorry for the wait")
+
+
+def test_a_group_of_groups_compiles_to_a_factored_regex() -> None:
+    from csqa.matching import compile_regex
+
+    pattern = compile_pattern("((a|b|c) (d|e|f) (g|h|i)|j k)", {})
+    assert len(pattern[0].alternatives) == 28  # every combination is an alternative
+    regex = compile_regex(pattern).pattern
+    assert regex.count("(?:a) ") == 1  # one branch for "a", not one per combination (9)
+    assert [m.group() for m in compile_regex(pattern).finditer("x c e h j k ")] == ["c e h ", "j k "]

@@ -133,9 +133,29 @@ def _unit_regex(unit: Unit) -> str:
     return "(?:" + "|".join(options) + ") "
 
 
+def _alternatives_regex(alts: Sequence[Sequence[str]]) -> str:
+    """One regular expression for word-sequence alternatives (each a list of unit regexes),
+    with common prefixes factored out: a group written as ``(a|b) (c|d)`` expands to every
+    combination, and trying thousands of flat alternatives at every word is what made large
+    groups slow. Longer alternatives are tried first, and ending early last."""
+    children: dict[str, list[Sequence[str]]] = {}
+    ends = False
+    for alt in alts:
+        if alt:
+            children.setdefault(alt[0], []).append(alt[1:])
+        else:
+            ends = True
+    if not children:
+        return ""
+    longest = {head: max(map(len, rests)) for head, rests in children.items()}
+    parts = [head + _alternatives_regex(children[head]) for head in sorted(children, key=lambda h: -longest[h])]
+    body = parts[0] if len(parts) == 1 and not ends else "(?:" + "|".join(parts) + ")"
+    return body + "?" if ends else body
+
+
 def _element_regex(element: Element) -> str:
-    alts = sorted(element.alternatives, key=len, reverse=True)
-    body = "(?:" + "|".join("".join(map(_unit_regex, alt)) for alt in alts) + ")"
+    body = _alternatives_regex([[_unit_regex(u) for u in alt] for alt in element.alternatives])
+    body = "(?:" + body + ")"
     if (element.lo, element.hi) == (1, 1):
         return body
     if (element.lo, element.hi) == (0, 1):
