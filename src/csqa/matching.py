@@ -45,14 +45,13 @@ class TokenMatcher:
         common = word_languages()
         self.patterns = list(patterns)
         self._required: list[tuple[frozenset[str], ...]] = []  # besides the anchor set
-        self._regex: list[re.Pattern[str]] = []
+        self._regex: list[re.Pattern[str] | None] = [None] * len(self.patterns)  # compiled on first use
         anchors: dict[str, list[int]] = defaultdict(list)
         self._unanchored: list[int] = []
         for idx, pattern in enumerate(self.patterns):
             # Most selective first: a set of rare words rules out most utterances.
             required = sorted({r for r in map(_required_words, pattern) if r},
                               key=lambda ws: sum(50 if w in common else 1 for w in ws))
-            self._regex.append(compile_regex(pattern))
             if required:
                 for word in required[0]:
                     anchors[word].append(idx)
@@ -105,7 +104,10 @@ class TokenMatcher:
                 if req.isdisjoint(present):
                     break
             else:
-                for m in regex[idx].finditer(text):
+                rx = regex[idx]
+                if rx is None:  # compiling all 2,500 patterns up front costs seconds per process
+                    rx = regex[idx] = compile_regex(self.patterns[idx])
+                for m in rx.finditer(text):
                     out.append((idx, start_of[m.start()], end_of[m.end()]))
         out.sort(key=lambda m: (m[1], m[0]))
         return out

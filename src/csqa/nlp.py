@@ -110,6 +110,9 @@ def tokens_from_doc(doc: spacy.tokens.Doc) -> Tokens:
     return Tokens(forms, starts, ends, boundary, n_upper, counts)
 
 
+@lru_cache(maxsize=65536)
 def phrase_forms(phrase: str) -> tuple[str, ...]:
-    """Return the normal forms of the word tokens of a lexicon phrase (e.g. ``"i-check"``)."""
+    """Return the normal forms of the word tokens of a lexicon phrase (e.g. ``"i-check"``).
+
+    Cached: a lexicon names the same words thousands of times once its groups are expanded."""
     return tuple(tokens_from_doc(tokenizer()(phrase)).forms)
