@@ -1,9 +1,10 @@
 """The customer's name: where it comes from, and when the agent uses it.
 
 The customer's name is the CRM's (``customer_name``), the words the customer says after a
-``customer_name_stated`` phrase ("my name is", "nama saya", "ako po si"), or the customer's
-answer to the agent's name request (``cue.name_request``), which is then also
-``customer_name_stated``. The agent's own name is the word after a ``cue.self_intro`` phrase in
+``customer_name_stated`` phrase ("my name is", "nama saya", "ako po si"), the words right before
+a ``cue.name_before`` phrase at the start of a clause ("kevin *here*", "maria santos *po ito*",
+"ni amin *cakap*"), or the customer's answer to the agent's name request
+(``cue.name_request``); the last three are then also ``customer_name_stated``. The agent's own name is the word after a ``cue.self_intro`` phrase in
 an agent turn and never counts. A name that is
 also a common word ("Joy", "Hope", "Bunga", "Ligaya") only counts where it is used to address
 someone: after an honorific (``cue.address``), or alone at the start or end of the turn.
@@ -42,7 +43,7 @@ NUMBER_WORDS = frozenset(
 """Spoken digits: a name given with a phone number ("marites gonzales zero nine...") ends there."""
 
 _NAME_WORD = re.compile(r"[^\W\d_][\w'-]*", re.UNICODE)
-_SKIP = frozenset("po ho ah uh um eh erm ya yes si is ay its ito".split())
+_SKIP = frozenset("po ho ah uh um umm uhm hmm hm mm mhm eh erm ya yes si is ay its ito".split())
 """Fillers and particles between a name phrase and the name ("ako po si Liza")."""
 
 
@@ -72,6 +73,44 @@ def _names_after(text: str, pos: int, *, titles: bool = True, max_words: int = 3
     return (words, start, end) if words else None
 
 
+OPENERS = frozenset(
+    "hi hello helo hallo hey hai hye yeah yes ya yup ok okay oh uh um umm erm er ah eh oy uy hoy good morning afternoon "
+    "evening pagi petang selamat malam assalamualaikum salam magandang umaga tanghali hapon gabi po opo si ni ini "
+    "this is it its".split()
+)
+"""Words that may come before a name at the start of a turn ("yeah hi, kevin here")."""
+
+
+def _names_before(text: str, pos: int, max_words: int = 3) -> tuple[list[str], int, int] | None:
+    """The name words right before ``pos`` (particles such as "po" skipped, titles such as
+    "dela" or "binti" inside kept out of the words), when nothing but openers ("hi", "good
+    morning", "si") or the end of a sentence comes before them: (words, start, end), or None."""
+    matches = list(_NAME_WORD.finditer(text, 0, pos))
+    while matches and norm(matches[-1].group()) in _SKIP:
+        matches.pop()
+    taken: list[re.Match[str]] = []
+    while matches and sum(norm(m.group()) not in TITLES for m in taken) < max_words:
+        word = norm(matches[-1].group())
+        if word in TITLES and taken:
+            taken.append(matches.pop())
+            continue
+        if word in word_languages() or len(word) < 2 or word in _SKIP or word in NUMBER_WORDS or word in OPENERS:
+            break
+        if taken and text[matches[-1].end():taken[-1].start()].strip(" "):
+            break  # punctuation between: the name starts after it
+        taken.append(matches.pop())
+    while taken and norm(taken[-1].group()) in TITLES:
+        matches.append(taken.pop())  # "encik" before the name is not part of it, but may open the turn
+    if not taken:
+        return None
+    before = text[:taken[-1].start()].rstrip()
+    clause_start = not before or before.endswith((",", ".", "!", "?", ":", ";"))
+    if not clause_start and not all(norm(m.group()) in OPENERS | TITLES for m in matches):
+        return None
+    words = [norm(m.group()) for m in reversed(taken) if norm(m.group()) not in TITLES]
+    return words, taken[-1].start(), taken[0].end()
+
+
 def name_tokens(name: object) -> set[str]:
     """Normal forms of the parts of a CRM name that can be used alone (titles dropped)."""
     if not isinstance(name, str):
@@ -98,6 +137,17 @@ class CustomerName:
             stated_names.setdefault(row.call_id, []).extend((row.turn, w) for w in words)
             full = text[(row.call_id, row.turn)]
             stated_rows.append(row._replace(end_char=end, evidence=full[row.start_char:end]))
+        seen = {(r.call_id, r.turn) for r in stated_rows}
+        for row in ctx.cue_turns("cue.name_before").itertuples(index=False):
+            key = (row.call_id, row.turn)
+            if row.speaker != "customer" or key in seen:
+                continue
+            found = _names_before(text[key], row.start_char)
+            if found is not None:
+                seen.add(key)
+                stated_names.setdefault(row.call_id, []).extend((row.turn, w) for w in found[0])
+                stated_rows.append(_row(row.call_id, row.turn, "customer", "customer_name_stated", found[1],
+                                        row.end_char, text[key], 0.8))
         own: dict[str, set[str]] = {}
         for row in ctx.cue_turns("cue.self_intro").itertuples(index=False):
             if row.speaker == "agent":
@@ -112,7 +162,7 @@ class CustomerName:
         for r in address.itertuples(index=False):
             address_by_turn.setdefault((r.call_id, r.turn), []).append(r.end_char)
         crm = u.groupby("call_id", sort=False)["customer_name"].first() if "customer_name" in u else pd.Series(dtype=object)
-        stated_turns = {(r.call_id, r.turn) for r in stated_rows}
+        stated_turns = seen
         rows = []
         for call_id, turns in u.groupby("call_id", sort=False):
             names = {w: -1 for w in name_tokens(crm.get(call_id))}
