@@ -42,8 +42,9 @@ CUES: dict[str, str] = {
 }
 """Cue labels: found like behaviours but consumed by guards and conversation rules, never output.
 
-A label ``not.<behaviour>`` is a veto: a match of it that overlaps a match of ``<behaviour>``
-in the same utterance cancels that match ("sorry, could you repeat that" is not an apology)."""
+A label ``not.<behaviour>`` (or ``not.<cue>``) is a veto: a match of it that overlaps a match of
+``<behaviour>`` in the same utterance cancels that match ("sorry, could you repeat that" is not
+an apology; "i don't know if you got our sms" is not the agent not knowing)."""
 
 RULE_FIELDS = {"id", "label", "pattern", "confidence", "negatable", "where", "speaker", "note"}
 WHERE = ("anywhere", "opening", "closing")
@@ -145,7 +146,7 @@ def _check_rule(raw: object, where: str, lang: str, sets: Mapping[str, frozenset
     if not isinstance(rid, str) or not rid:
         raise LexiconError(f"{where}: id must be a non-empty string")
     known = [b for b in BEHAVIOURS if BEHAVIOURS[b].lexical] + list(CUES)
-    known += [f"not.{b}" for b in BEHAVIOURS if BEHAVIOURS[b].lexical]
+    known += [f"not.{b}" for b in BEHAVIOURS if BEHAVIOURS[b].lexical] + [f"not.{c}" for c in CUES]
     if label not in known:
         hint = did_you_mean(str(label), known)
         extra = " (its behaviour is found by a conversation rule, not a lexicon)" if label in BEHAVIOURS else ""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from csqa.detection import detect
 from csqa.lexicon import load_lexicon
 from tests.conftest import make_call
@@ -31,3 +33,21 @@ def test_detect_language_tags_and_input_unchanged() -> None:
     assert found.lang.tolist()[:3] == ["ms", "tl", "mixed"]
     assert found.lang.iloc[3] in ("ms", "tl", "mixed", "en")      # "ok" takes its call's tag
     assert u.equals(before)
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("i dont know if you got our email yesterday, the hotel moved you", False),
+        ("okay im not sure whether you saw the sms, your order shipped", False),
+        ("saya tak pasti puan dah terima sms kami, pesanan dah dihantar", False),
+        ("approved na po hindi ko lang po alam kung natanggap nyo yung sms namin", False),
+        ("i dont know if that is covered", True),
+        ("saya tak tahu sama ada polisi tu cover", True),
+        ("hindi ko po alam kung kasama yung dental", True),
+    ],
+)
+def test_detect_dont_know_if_you_received_is_telling_not_not_knowing(said: str, expected: bool) -> None:
+    u = make_call([("customer", "what about my claim"), ("agent", said), ("customer", "ok"), ("agent", "anything else")])
+    hits = detect(u).hits
+    assert ("dont_know_no_followup" in set(hits["behaviour"])) is expected
