@@ -256,3 +256,51 @@ def test_cli_cross_fit_needs_calls_to_tune_on(tmp_path: Path) -> None:
     labels.write_text("".join(json.dumps(r) + "\n" for r in _labelled().to_dict("records")))
     result = CliRunner().invoke(app, ["train", str(labels), "--out", str(tmp_path / "m.joblib"), "--cross-fit"])
     assert result.exit_code != 0 and "--cross-fit needs --tune-on" in result.output
+
+
+def test_combined_threshold_adds_what_the_lexicon_misses_and_stops_before_noise() -> None:
+    from csqa.training import _combined_threshold
+
+    y = np.array([1, 1, 1, 1, 0, 0, 0], dtype=bool)
+    lexical = np.array([1, 1, 0, 0, 0, 0, 0], dtype=bool)
+    prob = np.array([0.9, 0.9, 0.8, 0.7, 0.6, 0.55, 0.3])
+    # From 0.7 the model adds exactly the two positives the lexicon missed (F1 1.0; 0.675 ties, the higher wins).
+    assert _combined_threshold(prob, lexical, y, 0.9) == (0.7, 1.0, 1.0)
+    # A model that only ranks negatives high adds nothing: infinite threshold, the lexicon's own figures.
+    noisy = np.array([0.1, 0.1, 0.1, 0.1, 0.99, 0.98, 0.97])
+    assert _combined_threshold(noisy, lexical, y, 0.9) == (float("inf"), 1.0, 0.5)
+
+
+def test_combined_threshold_keeps_precision_at_the_target_unless_the_lexicon_is_below_it() -> None:
+    from csqa.training import _combined_threshold
+
+    # At 0.8: precision 1.0, recall 0.75. Down to 0.6 finds the 4th positive but also 2 negatives:
+    # precision 0.67 is below the target, so 0.8 stays.
+    y = np.array([1, 1, 1, 1, 0, 0], dtype=bool)
+    lexical = np.array([1, 1, 0, 0, 0, 0], dtype=bool)
+    prob = np.array([0.9, 0.9, 0.8, 0.6, 0.6, 0.6])
+    threshold, precision, recall = _combined_threshold(prob, lexical, y, 0.9)
+    assert threshold == 0.8 and precision == 1.0 and recall == 0.75
+    # The lexicon alone at precision 0.5: the floor is 0.5, not the target. 0.8 (precision 0.75)
+    # passes it; 0.6 would reach every positive but at precision 0.4, below the lexicon's own.
+    y = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0], dtype=bool)
+    lexical_noisy = np.array([1, 0, 0, 0, 1, 0, 0, 0, 0, 0], dtype=bool)
+    prob = np.array([0.9, 0.9, 0.8, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6])
+    threshold, precision, _ = _combined_threshold(prob, lexical_noisy, y, 0.9)
+    assert threshold == 0.8 and precision == 0.75
+
+
+def test_tune_thresholds_combined_records_it_and_cli_needs_a_tuning_batch(model, tmp_path: Path) -> None:
+    from csqa.training import tune_thresholds
+
+    batch = pd.DataFrame([{"call_id": f"v{i}", "turn": 0, "speaker": "agent", "text": t, "labels": ["apology"] if a else []}
+                          for i, (t, a) in enumerate([("so sorry about the delay", True), ("sorry one moment", False),
+                                                      ("pasensya na po sa abala", True), ("let me check", False),
+                                                      ("minta maaf atas kesulitan ini", True), ("sekejap ya", False)])])
+    tuned = tune_thresholds(model, batch, combined=True, min_positives=2)
+    assert tuned.info["tuned_on"]["combined_with_lexicons"] is True
+    assert tuned.info["tuned"]["apology"]["precision"] >= 0.9   # the lexicons alone are exact here
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("".join(json.dumps(r) + "\n" for r in _labelled().to_dict("records")))
+    result = CliRunner().invoke(app, ["train", str(labels), "--out", str(tmp_path / "m.joblib"), "--combined"])
+    assert result.exit_code != 0 and "--combined needs --tune-on" in result.output

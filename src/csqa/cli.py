@@ -199,6 +199,7 @@ def train(
     tune_on: Annotated[Optional[Path], typer.Option(help="Labelled calls NOT in LABELS to set the thresholds on (and drop behaviours that miss the target).")] = None,
     tune_split: Annotated[str, typer.Option(help="all, dev or test: which calls of --tune-on to use.")] = "all",
     cross_fit: Annotated[bool, typer.Option(help="Also train on the --tune-on calls; thresholds come from models that did not see them (5 groups of calls).")] = False,
+    combined: Annotated[bool, typer.Option(help="Set the thresholds for the lexicons and the model together (best F1 of both, precision kept at the target); tune on calls the lexicons were not written from.")] = False,
 ) -> None:
     """Train one classifier per behaviour on labelled utterances; print cross-validated figures."""
     from csqa.model_files import save_model
@@ -209,15 +210,18 @@ def train(
     chosen = tuple(b.strip() for b in behaviours.split(",") if b.strip()) if behaviours else MODELLED
     files = [str(p) for p in labels]
     try:
+        if combined and tune_on is None:
+            raise InputError("train: --combined needs --tune-on (the calls to set the thresholds on)")
         if cross_fit:
             if tune_on is None:
                 raise InputError("train: --cross-fit needs --tune-on (the calls to train on and set thresholds with)")
             model = cross_fit_model(files, str(tune_on), split=tune_split, behaviours=chosen, name=name or out_file.stem,
-                                    target_precision=target_precision)
+                                    target_precision=target_precision, combined=combined)
         else:
             model = train_model(files, behaviours=chosen, name=name or out_file.stem, target_precision=target_precision)
             if tune_on is not None:
-                model = tune_thresholds(model, str(tune_on), split=tune_split, target_precision=target_precision)
+                model = tune_thresholds(model, str(tune_on), split=tune_split, target_precision=target_precision,
+                                        combined=combined)
     except CsqaError as exc:
         raise _fail(exc) from None
     table = pd.DataFrame.from_dict(model.info["behaviours"], orient="index").rename_axis("behaviour")

@@ -194,6 +194,28 @@ def _threshold(prob: np.ndarray, y: np.ndarray, target: float) -> tuple[float, f
     return best
 
 
+def _combined_threshold(prob: np.ndarray, lexical: np.ndarray, y: np.ndarray, target: float
+                        ) -> tuple[float, float, float]:
+    """Threshold (of ``THRESHOLDS``, or infinity: the model adds nothing) that maximises the F1
+    of the lexicon's hits plus the model's, among those whose combined precision is at least
+    ``target`` (or, where the lexicon alone is below ``target``, at least the lexicon's);
+    ties go to the higher threshold. Returns (threshold, precision, recall) of the combination."""
+    def scores(t: float) -> tuple[float, float, float]:
+        pred = lexical | (prob >= t)
+        tp = float((pred & y).sum())
+        precision = tp / pred.sum() if pred.any() else 0.0
+        recall = tp / y.sum() if y.any() else 0.0
+        return (2 * precision * recall / (precision + recall) if tp else 0.0), precision, recall
+
+    floor = min(target, scores(float("inf"))[1])
+    best = (-1.0, float("inf"), 0.0, 0.0)
+    for t in [*map(float, THRESHOLDS), float("inf")]:
+        f1, precision, recall = scores(t)
+        if precision >= floor and (round(f1, 4), t) > (round(best[0], 4), best[1]):
+            best = (f1, t, precision, recall)
+    return best[1], best[2], best[3]
+
+
 def tune_thresholds(
     model: BehaviourModel,
     gold: pd.DataFrame | PathLike | Sequence[PathLike],
@@ -201,6 +223,7 @@ def tune_thresholds(
     split: str = "all",
     target_precision: float = 0.9,
     min_positives: int = 5,
+    combined: bool = False,
 ) -> BehaviourModel:
     """Re-set each behaviour's threshold on a validation batch; drop behaviours that miss.
 
@@ -218,6 +241,12 @@ def tune_thresholds(
         Only these calls of the batch (:func:`csqa.evaluation.in_split`).
     target_precision : float
     min_positives : int
+    combined : bool
+        Set each threshold for the lexicons and the model together instead: the one that
+        maximises the F1 of the shipped lexicons' hits plus the model's on the batch, keeping
+        their precision at ``target_precision`` (or at the lexicons' own, where that is lower).
+        The threshold may be infinite: the model then only confirms lexicon hits. Tune this way
+        on calls the lexicons were not written from.
 
     Returns
     -------
@@ -228,7 +257,7 @@ def tune_thresholds(
     docs = tokenise(table["text"].astype(str))
     prob = model.probabilities(docs, previous_turns(docs, table["call_id"].tolist()))
     return _set_thresholds(model, table, dict(zip(model.behaviours, prob.T)), target_precision, min_positives,
-                           {"split": split, "utterances": len(table)})
+                           {"split": split, "utterances": len(table)}, combined)
 
 
 def cross_fit(
@@ -241,6 +270,7 @@ def cross_fit(
     target_precision: float = 0.9,
     min_positives: int = 5,
     folds: int = 5,
+    combined: bool = False,
 ) -> BehaviourModel:
     """Train on a corpus plus labelled calls, with thresholds set out-of-fold on those calls.
 
@@ -259,7 +289,7 @@ def cross_fit(
         Gold-labelled calls used for training and thresholds.
     split : {"all", "dev", "test"}
         Which calls of ``gold`` to use (:func:`csqa.evaluation.in_split`).
-    behaviours, name, target_precision, min_positives
+    behaviours, name, target_precision, min_positives, combined
         As in :func:`train` and :func:`tune_thresholds`.
     folds : int
         Groups of calls (at least 2).
@@ -287,7 +317,7 @@ def cross_fit(
             prob[behaviour][held] = p[:, j]
     final = train(pd.concat([base, calls], ignore_index=True), behaviours=behaviours, name=name, folds=0)
     return _set_thresholds(final, calls, prob, target_precision, min_positives,
-                           {"split": split, "utterances": len(calls), "cross_fit_folds": folds})
+                           {"split": split, "utterances": len(calls), "cross_fit_folds": folds}, combined)
 
 
 def _split_table(gold: pd.DataFrame | PathLike | Sequence[PathLike], split: str) -> pd.DataFrame:
@@ -298,9 +328,11 @@ def _split_table(gold: pd.DataFrame | PathLike | Sequence[PathLike], split: str)
 
 
 def _set_thresholds(model: BehaviourModel, table: pd.DataFrame, prob: dict[str, np.ndarray], target_precision: float,
-                    min_positives: int, tuned_on: dict[str, object]) -> BehaviourModel:
+                    min_positives: int, tuned_on: dict[str, object], combined: bool = False) -> BehaviourModel:
     """``model`` with each behaviour's threshold set on ``prob`` (its probabilities on ``table``'s
-    turns), keeping only the behaviours that reach ``target_precision`` there."""
+    turns), keeping only the behaviours that reach ``target_precision`` there; with ``combined``,
+    the thresholds are set for the lexicons' hits plus the model's (:func:`_combined_threshold`)."""
+    lexical = _lexicon_hits(table) if combined else set()
     positives = set(zip(*(gold_labels(table)[c] for c in ("call_id", "turn", "behaviour"))))
     speakers = table["speaker"].to_numpy(dtype=object)
     keys = list(zip(table["call_id"], table["turn"]))
@@ -311,8 +343,13 @@ def _set_thresholds(model: BehaviourModel, table: pd.DataFrame, prob: dict[str, 
     for j, (behaviour, speaker) in enumerate(zip(model.behaviours, model.speakers, strict=True)):
         rows = np.flatnonzero(speakers == speaker)
         y = np.array([(*keys[i], behaviour) in positives for i in rows], dtype=bool)
-        threshold, precision, recall = _threshold(prob[behaviour][rows], y, target_precision)
-        if y.sum() < min_positives or precision < target_precision:
+        if combined:
+            found = np.array([(*keys[i], behaviour) in lexical for i in rows], dtype=bool)
+            confirmed = found & (prob[behaviour][rows] >= model.confirm_floor)
+            threshold, precision, recall = _combined_threshold(prob[behaviour][rows], confirmed, y, target_precision)
+        else:
+            threshold, precision, recall = _threshold(prob[behaviour][rows], y, target_precision)
+        if y.sum() < min_positives or (precision < target_precision and not combined):
             skipped[behaviour] = (f"validation precision {precision:.2f} < {target_precision:.2f}"
                                   if y.sum() >= min_positives else f"{int(y.sum())} validation positives")
             continue
@@ -320,10 +357,18 @@ def _set_thresholds(model: BehaviourModel, table: pd.DataFrame, prob: dict[str, 
         thresholds.append(threshold)
         tuned[behaviour] = {"positives": int(y.sum()), "threshold": threshold,
                             "precision": round(precision, 3), "recall": round(recall, 3)}
-    info = {**model.info, "tuned": tuned, "tuned_on": tuned_on, "skipped": skipped}
+    info = {**model.info, "tuned": tuned, "tuned_on": {**tuned_on, "combined_with_lexicons": combined}, "skipped": skipped}
     return BehaviourModel(
         features=model.features, behaviours=tuple(model.behaviours[j] for j in keep),
         speakers=tuple(model.speakers[j] for j in keep), weights=model.weights[:, keep],
         intercepts=model.intercepts[keep], thresholds=np.array(thresholds, dtype=np.float32), info=info,
         confirm_floor=model.confirm_floor,
     )
+
+
+def _lexicon_hits(table: pd.DataFrame) -> set[tuple[object, int, str]]:
+    """(call_id, turn, behaviour) of every hit the shipped lexicons and rules make in ``table``."""
+    from csqa.detection import detect
+
+    hits = detect(table.drop(columns=["labels"])).hits
+    return set(zip(hits["call_id"], hits["turn"], hits["behaviour"]))
