@@ -304,3 +304,20 @@ def test_tune_thresholds_combined_records_it_and_cli_needs_a_tuning_batch(model,
     labels.write_text("".join(json.dumps(r) + "\n" for r in _labelled().to_dict("records")))
     result = CliRunner().invoke(app, ["train", str(labels), "--out", str(tmp_path / "m.joblib"), "--combined"])
     assert result.exit_code != 0 and "--combined needs --tune-on" in result.output
+
+
+def test_labelled_calls_takes_a_split_per_file(tmp_path: Path) -> None:
+    from csqa.errors import InputError
+    from csqa.training import labelled_calls
+
+    path = tmp_path / "gold.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in _labelled().to_dict("records")))
+    every = labelled_calls([str(path)])
+    dev, test = labelled_calls([f"{path}@dev"]), labelled_calls([str(path)], default_split="test")
+    assert len(dev) + len(test) == len(every) and set(dev["call_id"]).isdisjoint(test["call_id"])
+    assert len(labelled_calls([f"{path}@dev", f"{path}@test"])) == len(every)
+    with pytest.raises(InputError, match='split "train"'):
+        labelled_calls([f"{path}@train"])
+    assert len(labelled_calls([str(tmp_path / "*.jsonl")])) == len(every)
+    with pytest.raises(InputError, match="matches no file"):
+        labelled_calls([str(tmp_path / "none-*.jsonl")])

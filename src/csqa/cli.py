@@ -191,37 +191,37 @@ def evaluate(
 
 @app.command()
 def train(
-    labels: Annotated[list[Path], typer.Argument(help="Gold-labelled utterance files (JSONL with a labels field).")],
+    labels: Annotated[list[str], typer.Argument(help="Gold-labelled utterance files (JSONL with a labels field); FILE@dev or FILE@test takes one half of its calls.")],
     out_file: Annotated[Path, typer.Option("--out", "-o", help="Model file to write, e.g. models/mine.joblib.")],
     behaviours: Annotated[Optional[str], typer.Option(help="Comma-separated behaviour ids (default: the open-ended ones).")] = None,
     name: Annotated[Optional[str], typer.Option(help="Model name (its hits' source is model:NAME); default: the file's stem.")] = None,
     target_precision: Annotated[float, typer.Option(help="Precision each behaviour's threshold aims for.")] = 0.9,
-    tune_on: Annotated[Optional[Path], typer.Option(help="Labelled calls NOT in LABELS to set the thresholds on (and drop behaviours that miss the target).")] = None,
-    tune_split: Annotated[str, typer.Option(help="all, dev or test: which calls of --tune-on to use.")] = "all",
+    tune_on: Annotated[Optional[list[str]], typer.Option(help="Labelled calls NOT in LABELS to set the thresholds on (and drop behaviours that miss the target); repeatable, FILE@dev as in LABELS.")] = None,
+    tune_split: Annotated[str, typer.Option(help="all, dev or test: which calls of --tune-on files without @SPLIT to use.")] = "all",
     cross_fit: Annotated[bool, typer.Option(help="Also train on the --tune-on calls; thresholds come from models that did not see them (5 groups of calls).")] = False,
     combined: Annotated[bool, typer.Option(help="Set the thresholds for the lexicons and the model together (best F1 of both, precision kept at the target); tune on calls the lexicons were not written from.")] = False,
 ) -> None:
     """Train one classifier per behaviour on labelled utterances; print cross-validated figures."""
     from csqa.model_files import save_model
-    from csqa.training import MODELLED, tune_thresholds
+    from csqa.training import MODELLED, labelled_calls, tune_thresholds
     from csqa.training import cross_fit as cross_fit_model
     from csqa.training import train as train_model
 
     chosen = tuple(b.strip() for b in behaviours.split(",") if b.strip()) if behaviours else MODELLED
-    files = [str(p) for p in labels]
     try:
-        if combined and tune_on is None:
+        corpus = labelled_calls(labels)
+        tuning = labelled_calls(tune_on, default_split=tune_split) if tune_on else None
+        if combined and tuning is None:
             raise InputError("train: --combined needs --tune-on (the calls to set the thresholds on)")
         if cross_fit:
-            if tune_on is None:
+            if tuning is None:
                 raise InputError("train: --cross-fit needs --tune-on (the calls to train on and set thresholds with)")
-            model = cross_fit_model(files, str(tune_on), split=tune_split, behaviours=chosen, name=name or out_file.stem,
+            model = cross_fit_model(corpus, tuning, behaviours=chosen, name=name or out_file.stem,
                                     target_precision=target_precision, combined=combined)
         else:
-            model = train_model(files, behaviours=chosen, name=name or out_file.stem, target_precision=target_precision)
-            if tune_on is not None:
-                model = tune_thresholds(model, str(tune_on), split=tune_split, target_precision=target_precision,
-                                        combined=combined)
+            model = train_model(corpus, behaviours=chosen, name=name or out_file.stem, target_precision=target_precision)
+            if tuning is not None:
+                model = tune_thresholds(model, tuning, target_precision=target_precision, combined=combined)
     except CsqaError as exc:
         raise _fail(exc) from None
     table = pd.DataFrame.from_dict(model.info["behaviours"], orient="index").rename_axis("behaviour")

@@ -16,6 +16,7 @@ thresholds on that group, and the shipped model is trained on everything.
 
 from __future__ import annotations
 
+import glob
 import warnings
 from collections.abc import Iterable, Sequence
 
@@ -157,6 +158,30 @@ def _gold_table(gold: pd.DataFrame | PathLike | Sequence[PathLike]) -> pd.DataFr
     if "labels" not in table:
         raise InputError("train: the labelled file has no 'labels' field (gold-label format: docs/gold-labels.md)")
     return table.sort_values(["call_id", "turn"], kind="stable").reset_index(drop=True)
+
+
+def labelled_calls(paths: Sequence[str], default_split: str = "all") -> pd.DataFrame:
+    """The gold-labelled utterances of several files, concatenated.
+
+    Each entry is ``PATH`` or ``PATH@SPLIT``: ``SPLIT`` (``dev``, ``test`` or ``all``) picks
+    which calls of each file to use (:func:`csqa.evaluation.in_split`); an entry without one
+    takes ``default_split``, and so does a file whose own name has an "@". ``PATH`` may be a
+    glob pattern (``"data/tuning/*.jsonl"``). Raises InputError for an unknown split or a
+    pattern that matches nothing."""
+    from pathlib import Path
+
+    from csqa.evaluation import SPLITS
+
+    tables = []
+    for spec in paths:
+        path, _, split = spec.rpartition("@") if "@" in spec and not Path(spec).exists() else (spec, "", default_split)
+        if split not in SPLITS:
+            raise InputError(f'train: "{spec}": split "{split}" is not one of: {", ".join(SPLITS)}')
+        matched = sorted(glob.glob(path)) if glob.has_magic(path) else [path]
+        if not matched:
+            raise InputError(f'train: "{path}" matches no file')
+        tables += [_split_table(p, split) for p in matched]
+    return pd.concat(tables, ignore_index=True)
 
 
 def _out_of_fold(model: object, x: object, y: np.ndarray, groups: np.ndarray, folds: int, seed: int) -> np.ndarray:
