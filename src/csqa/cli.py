@@ -140,7 +140,9 @@ def behaviours(fmt: Annotated[str, typer.Option("--format", help="table, csv or 
 
     lexicon = load_lexicon()
     path = shipped_model_path()
-    modelled = set(load_model(path).behaviours) if path else set()
+    model = load_model(path) if path else None
+    # a behaviour with an infinite threshold is only confirmed by the model, never found by it
+    modelled = {b for b, t in zip(model.behaviours, model.thresholds) if t < float("inf")} if model else set()
     rows = []
     for b in BEHAVIOURS.values():
         langs = sorted(lexicon.languages(b.id)) if b.lexical else []
