@@ -229,12 +229,13 @@ def test_shipped_model_loads_and_is_listed_by_csqa_behaviours() -> None:
     assert path is not None, "models/behaviours.joblib should ship with csqa"
     shipped = load_model(path)
     assert set(shipped.behaviours) <= set(__import__("csqa").BEHAVIOURS)
-    assert all(0.5 <= t < 1 for t in shipped.thresholds)
+    # a threshold is in [0.5, 1), or infinite where the model only confirms the lexicons' hits
+    assert all(0.5 <= t < 1 or t == float("inf") for t in shipped.thresholds)
     result = CliRunner().invoke(app, ["behaviours", "--format", "csv"])
     assert result.exit_code == 0, result.output
     rows = {line.split(",")[0]: line for line in result.output.splitlines()}
-    for behaviour in shipped.behaviours:
-        assert "+model" in rows[behaviour]
+    for behaviour, threshold in zip(shipped.behaviours, shipped.thresholds):
+        assert ("+model" in rows[behaviour]) == (threshold < float("inf"))
     assert "+model" not in rows["greeting"]
 
 
