@@ -35,7 +35,7 @@ CUES: dict[str, str] = {
     "cue.self_intro": "a speaker introducing itself by name; the name follows the phrase",
     "cue.address": "words that address someone by name (sir, puan, ma'am) right before the name",
     "cue.cut_off": "a cut-off word or mark at the end of a turn",
-    "cue.name_before": "a phrase that follows the speaker's own name (kevin here, maria po ito, ni amin cakap)",
+    "cue.name_before": "a phrase that follows the speaker's own name (kevin here, maria santos po ito, aina sini)",
     "cue.name_request": "the agent asks for the customer's name (may i have your name, boleh saya dapatkan nama)",
     "cue.offer": "a product or price word that makes an agent turn an offer (plan, add-on, a month)",
     "cue.interest": "the customer shows interest in a product (how much is, magkano, berapa harga)",

@@ -1,12 +1,12 @@
 """The customer's name: where it comes from, and when the agent uses it.
 
 The customer's name is the CRM's (``customer_name``), the words the customer says after a
-``customer_name_stated`` phrase ("my name is", "nama saya", "ako po si"), the words right before
-a ``cue.name_before`` phrase at the start of a clause ("kevin *here*", "maria santos *po ito*",
-"ni amin *cakap*"), or the customer's answer to the agent's name request
-(``cue.name_request``); the last three are then also ``customer_name_stated``. The agent's own name is the word after a ``cue.self_intro`` phrase in
-an agent turn and never counts. A name that is
-also a common word ("Joy", "Hope", "Bunga", "Ligaya") only counts where it is used to address
+``customer_name_stated`` phrase ("my name is", "nama saya", "ako po si"), the words right
+before a ``cue.name_before`` phrase at the start of a clause ("kevin *here*", "maria santos
+*po ito*", "aina *sini*"), or the customer's answer to the agent's name request
+(``cue.name_request``); the last two are then also ``customer_name_stated``. The agent's own
+name is the word after a ``cue.self_intro`` phrase in an agent turn and never counts. A name
+that is also a common word ("Joy", "Hope", "Bunga", "Ligaya") only counts where it is used to address
 someone: after an honorific (``cue.address``), or alone at the start or end of the turn.
 """
 
@@ -137,14 +137,14 @@ class CustomerName:
             stated_names.setdefault(row.call_id, []).extend((row.turn, w) for w in words)
             full = text[(row.call_id, row.turn)]
             stated_rows.append(row._replace(end_char=end, evidence=full[row.start_char:end]))
-        seen = {(r.call_id, r.turn) for r in stated_rows}
+        stated_turns = {(r.call_id, r.turn) for r in stated_rows}
         for row in ctx.cue_turns("cue.name_before").itertuples(index=False):
             key = (row.call_id, row.turn)
-            if row.speaker != "customer" or key in seen:
+            if row.speaker != "customer" or key in stated_turns:
                 continue
             found = _names_before(text[key], row.start_char)
             if found is not None:
-                seen.add(key)
+                stated_turns.add(key)
                 stated_names.setdefault(row.call_id, []).extend((row.turn, w) for w in found[0])
                 stated_rows.append(_row(row.call_id, row.turn, "customer", "customer_name_stated", found[1],
                                         row.end_char, text[key], 0.8))
@@ -162,7 +162,6 @@ class CustomerName:
         for r in address.itertuples(index=False):
             address_by_turn.setdefault((r.call_id, r.turn), []).append(r.end_char)
         crm = u.groupby("call_id", sort=False)["customer_name"].first() if "customer_name" in u else pd.Series(dtype=object)
-        stated_turns = seen
         rows = []
         for call_id, turns in u.groupby("call_id", sort=False):
             names = {w: -1 for w in name_tokens(crm.get(call_id))}
