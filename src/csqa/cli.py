@@ -198,7 +198,7 @@ def train(
     behaviours: Annotated[Optional[str], typer.Option(help="Comma-separated behaviour ids (default: the open-ended ones).")] = None,
     name: Annotated[Optional[str], typer.Option(help="Model name (its hits' source is model:NAME); default: the file's stem.")] = None,
     target_precision: Annotated[float, typer.Option(help="Precision each behaviour's threshold aims for.")] = 0.9,
-    tune_on: Annotated[Optional[list[str]], typer.Option(help="Labelled calls NOT in LABELS to set the thresholds on (and drop behaviours that miss the target); repeatable, FILE@dev as in LABELS.")] = None,
+    tune_on: Annotated[Optional[list[str]], typer.Option(help="Labelled calls NOT in LABELS to set the thresholds on (without --combined, behaviours that miss the target are dropped); repeatable, FILE@dev as in LABELS.")] = None,
     tune_split: Annotated[str, typer.Option(help="all, dev or test: which calls of --tune-on files without @SPLIT to use.")] = "all",
     cross_fit: Annotated[bool, typer.Option(help="Also train on the --tune-on calls; thresholds come from models that did not see them (5 groups of calls).")] = False,
     combined: Annotated[bool, typer.Option(help="Set the thresholds for the lexicons and the model together (best F1 of both, precision kept at the target); tune on calls the lexicons were not written from.")] = False,
