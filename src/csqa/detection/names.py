@@ -4,7 +4,11 @@ The customer's name is the CRM's (``customer_name``), the words the customer say
 ``customer_name_stated`` phrase ("my name is", "nama saya", "ako po si"), the words right
 before a ``cue.name_before`` phrase at the start of a clause ("kevin *here*", "maria santos
 *po ito*", "aina *sini*"), or the customer's answer to the agent's name request
-(``cue.name_request``); the last two are then also ``customer_name_stated``. The agent's own
+(``cue.name_request``); the last two are then also ``customer_name_stated``. Two more ways a
+customer turn states the name need no phrase: a known given or family name (``lexicons/xx/
+names.txt``, or the CRM's) right after an introducing word at the start of a clause ("saya
+faizal nak tanya", "oy si boyet santos to", "farah ni"), and a turn that is nothing but a name
+("teresita manalo po"); the CRM name said anywhere in a customer turn also counts. The agent's own
 name is the word after a ``cue.self_intro`` phrase in an agent turn and never counts. A name
 that is also a common word ("Joy", "Hope", "Bunga", "Ligaya") only counts where it is used to address
 someone: after an honorific (``cue.address``), or alone at the start or end of the turn.
@@ -12,8 +16,10 @@ someone: after an honorific (``cue.address``), or alone at the start or end of t
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
+from importlib import resources
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -25,7 +31,7 @@ from csqa.nlp import norm
 
 TITLES = frozenset(
     "mr mrs ms miss mister madam maam sir dr encik en puan pn cik tuan bin binti bte bt a/l a/p al ap "
-    "de dela del delos san sta ate kuya mam dato datuk datin haji hajah".split()
+    "ma de dela del delos san sta ate kuya mam dato datuk datin haji hajah".split()
 )
 """Words in a CRM name that are not the name itself."""
 
@@ -81,6 +87,76 @@ OPENERS = frozenset(
 """Words that may come before a name at the start of a turn ("yeah hi, kevin here")."""
 
 
+INTRODUCERS = frozenset("saya sy aku ako ni ini im i am m its it s is this here speaking".split())
+"""Words right before the speaker's own name ("saya faizal", "ako po si liza", "its kevin")."""
+
+AFTER_NAME = frozenset("ni sini here speaking ito to eto ire".split())
+"""Words right after the speaker's own name ("farah ni", "boyet santos to", "kevin here")."""
+
+KIN_TITLES = frozenset("mak pak makcik pakcik kak akak abang bang adik ate kuya tita tito lola lolo".split())
+"""Kinship words used as titles before a caller's name ("mak cik kiah", "ate liza")."""
+
+FILLERS = _SKIP - INTRODUCERS
+"""Fillers and particles that may stand between an introducer and the name ("saya ah hazwan")."""
+
+ANSWER_WORDS = frozenset("opo oo yes ya yup yeah ok okay".split())
+"""Words that may stand beside a name given as an answer ("opo, ernesto tan po")."""
+
+KIN_WORDS = frozenset(
+    "husband wife son daughter father mother dad mum mom brother sister friend suami isteri anak ayah ibu "
+    "emak kakak kawan asawa nanay tatay kapatid kaibigan misis".split()
+)
+"""Words before a CRM name that make it someone else's ("my husband ahmad", "anak saya aina")."""
+
+ING_NOT_NAME = re.compile(r"^[a-z]{3,}ing$")
+"""An English -ing form ("flying", "working") after "i'm": not a name unless the name list has it."""
+
+
+@functools.cache
+def known_names() -> frozenset[str]:
+    """The given and family names of ``lexicons/xx/names.txt``, minus words that are also
+    function words, number words, titles, fillers, openers or ordinary words."""
+    text = resources.files("csqa").joinpath("lexicons", "xx", "names.txt").read_text(encoding="utf-8")
+    words = {norm(w) for line in text.splitlines() for w in line.split("#", 1)[0].split()}
+    ordinary = set(word_languages()) | NUMBER_WORDS | TITLES | _SKIP | OPENERS | COMMON_WORD_NAMES | INTRODUCERS
+    return frozenset(words - ordinary)
+
+
+def _self_named(said: str, names: frozenset[str] | set[str]) -> tuple[list[str], int, int] | None:
+    """The speaker's own name stated without a name phrase: a run of ``names`` words at the
+    start of a clause (after nothing but openers, titles, fillers, introducers or a greeted
+    name), with an introducer right before it ("saya faizal") or an ``AFTER_NAME`` word right
+    after it ("farah ni"), or making up the whole turn ("teresita manalo po"):
+    (words, start, end), or None."""
+    tokens = list(_NAME_WORD.finditer(said))
+    words = [norm(t.group()) for t in tokens]
+
+    def new_clause(i: int) -> bool:
+        return i > 0 and bool(said[tokens[i - 1].end():tokens[i].start()].strip(" "))
+
+    whole = any(w in names for w in words) and all(w in names or w in _SKIP or w in TITLES or w in ANSWER_WORDS for w in words)
+    allowed = OPENERS | TITLES | KIN_TITLES | _SKIP | INTRODUCERS | ANSWER_WORDS
+    i, clause_ok = 0, True
+    while i < len(words):
+        clause_ok = clause_ok or new_clause(i)
+        if words[i] in names and clause_ok:
+            j = i + 1
+            while j < len(words) and words[j] in names and not new_clause(j):
+                j += 1
+            k = i - 1
+            while k >= 0 and words[k] in TITLES | KIN_TITLES | FILLERS and not new_clause(k + 1):
+                k -= 1  # "ni mak cik kiah", "ako po si liza"
+            before = words[k] if k >= 0 and not new_clause(k + 1) else ""
+            after = words[j] if j < len(words) else ""
+            if whole or before in INTRODUCERS or after in AFTER_NAME:
+                return words[i:j], tokens[i].start(), tokens[j - 1].end()
+            i = j  # a greeted name ("hi alvin, si nestor ramos to"): the clause goes on
+            continue
+        clause_ok = clause_ok and words[i] in allowed
+        i += 1
+    return None
+
+
 def _names_before(text: str, pos: int, max_words: int = 3) -> tuple[list[str], int, int] | None:
     """The name words right before ``pos`` (particles such as "po" skipped, titles such as
     "dela" or "binti" inside kept out of the words), when nothing but openers ("hi", "good
@@ -111,6 +187,23 @@ def _names_before(text: str, pos: int, max_words: int = 3) -> tuple[list[str], i
     return words, taken[-1].start(), taken[0].end()
 
 
+def _crm_name_said(said: str, crm_words: set[str]) -> tuple[list[str], int, int] | None:
+    """A customer turn that says the CRM name ("the account is under aisha rahman"), unless a
+    kinship word before it makes it someone else's ("my husband ahmad"): (words, start, end), or None."""
+    if not crm_words:
+        return None
+    tokens = list(_NAME_WORD.finditer(said))
+    words = [norm(t.group()) for t in tokens]
+    for i, word in enumerate(words):
+        kin = {w[:-1] if w.endswith("s") else w for w in words[max(0, i - 5):i]} | set(words[max(0, i - 5):i])
+        if word in crm_words and len(word) > 2 and not KIN_WORDS & kin:
+            j = i + 1
+            while j < len(words) and words[j] in crm_words:
+                j += 1
+            return words[i:j], tokens[i].start(), tokens[j - 1].end()
+    return None
+
+
 def name_tokens(name: object) -> set[str]:
     """Normal forms of the parts of a CRM name that can be used alone (titles dropped)."""
     if not isinstance(name, str):
@@ -131,7 +224,7 @@ class CustomerName:
         stated_rows, stated_names = [], {}
         for row in ctx.hit_turns("customer_name_stated").itertuples(index=False):
             found = _names_after(text[(row.call_id, row.turn)], row.end_char)
-            if found is None:
+            if found is None or (ING_NOT_NAME.match(found[0][0]) and found[0][0] not in known_names()):
                 continue
             words, _, end = found
             stated_names.setdefault(row.call_id, []).extend((row.turn, w) for w in words)
@@ -164,6 +257,7 @@ class CustomerName:
         crm = u.groupby("call_id", sort=False)["customer_name"].first() if "customer_name" in u else pd.Series(dtype=object)
         rows = []
         for call_id, turns in u.groupby("call_id", sort=False):
+            crm_words = {w for w in name_tokens(crm.get(call_id)) if w not in COMMON_WORD_NAMES and w not in word_languages()}
             names = {w: -1 for w in name_tokens(crm.get(call_id))}
             for turn, word in stated_names.get(call_id, ()):
                 names.setdefault(word, turn)
@@ -183,6 +277,15 @@ class CustomerName:
                             pattern = None
                             stated_rows.append(_row(call_id, turn, "customer", "customer_name_stated", found[1], found[2], said, 0.7))
                     asked = False
+                    key = (call_id, turn)
+                    if key not in stated_turns:
+                        found = _self_named(said, (known_names() | crm_words) - mine) or _crm_name_said(said, crm_words - mine)
+                        if found:
+                            stated_turns.add(key)
+                            for word in found[0]:
+                                names.setdefault(word, turn)
+                            pattern = None
+                            stated_rows.append(_row(call_id, turn, "customer", "customer_name_stated", found[1], found[2], said, 0.7))
                     continue
                 if speaker != "agent":
                     continue

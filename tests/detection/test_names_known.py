@@ -1,0 +1,65 @@
+"""A name stated without a name phrase: a known given or family name right after an introducing
+word ("saya faizal"), before a closing word ("farah ni"), a turn that is only a name, and the
+CRM name said by the customer; with the hard negatives each rule must leave alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from csqa.detection import detect
+from csqa.detection.names import known_names
+from tests.conftest import make_call
+
+
+def _stated(turn: str, **meta: object) -> list[str]:
+    call = make_call([("agent", "good morning how can i help"), ("customer", turn), ("agent", "ok let me check")], **meta)
+    hits = detect(call).hits
+    return hits[hits["behaviour"] == "customer_name_stated"]["evidence"].tolist()
+
+
+@pytest.mark.parametrize(
+    ("turn", "evidence"),
+    [
+        ("pagi cik saya faizal nak tanya pasal polisi kereta saya", "faizal"),             # ms, after "saya"
+        ("hai saya aina ni barang sampai tadi tapi kotak penyek", "aina"),
+        ("ni mak cik kiah, nak tanya sijil lahir cucu hilang", "kiah"),                   # ms, after "ni" + kin title
+        ("pagi encik, farah ni, saya nak tanya polisi dah aktif ke", "farah"),              # ms, before "ni"
+        ("oy si boyet santos to yung plaka ko dalawang taon na wala pa rin", "boyet santos"),  # tl, before "to"
+        ("hello alvin si nestor ramos to gusto ko lang i-check", "nestor ramos"),           # tl, after a greeted name
+        ("teresita manalo po", "teresita manalo"),                                          # tl, the whole turn
+        ("opo ernesto tan po", "ernesto tan"),
+        ("hello, saya mei ling, nak tanya premium naik ke", "mei ling"),                    # mixed
+        ("uh kevin tan", "kevin tan"),                                                      # en, the whole turn
+    ],
+)
+def test_known_name_after_an_introducer_or_alone_is_stated(turn: str, evidence: str) -> None:
+    assert _stated(turn) == [evidence]
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        "hi carla my bill is wrong again",                        # greets the agent: no introducer
+        "anak saya aina demam jadi saya tak dapat datang",         # someone else's name
+        "thanks aina that helps",
+        "hi im flying to tokyo next month can i upgrade",          # an -ing word after "i'm"
+        "im moving house next week",
+        "this is criminal you keep charging me",                   # an insult after "this is"
+        "hi im calling about my wifes account, si lourdes reyes",  # "si" alone: someone else
+        "saya faham tapi bil ni tetap salah",                      # "faham" is not a name
+        "opo tama po yan",
+    ],
+)
+def test_words_that_are_not_the_callers_name_are_not_stated(turn: str) -> None:
+    assert _stated(turn) == []
+
+
+def test_crm_name_said_by_the_customer_is_stated_unless_it_is_a_relatives() -> None:
+    assert _stated("morning the account is under aisha rahman i want to ask", customer_name="Aisha Rahman") == ["aisha rahman"]
+    assert _stated("akaun ni atas nama suami saya, rahman", customer_name="Aisha Rahman") == []
+
+
+def test_name_list_leaves_out_function_and_number_words() -> None:
+    names = known_names()
+    assert {"faizal", "teresita", "santos", "tan"} <= names
+    assert not {"ang", "ng", "amin", "isa", "dan", "po"} & names
