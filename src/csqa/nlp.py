@@ -44,7 +44,7 @@ class Tokens:
     boundary_before : list of bool
         True where punctuation stood between this word and the previous one.
     n_upper : int
-        Words written in capitals (two letters or more).
+        Words written in capitals (two letters or more, spoken digits not counted).
     lang_counts : dict
         Function words per language (``en``, ``ms``, ``tl``), for the language tag.
     """
@@ -55,6 +55,14 @@ class Tokens:
     boundary_before: list[bool]
     n_upper: int
     lang_counts: dict[str, int]
+
+
+NUMBER_WORDS = frozenset(
+    "zero oh one two three four five six seven eight nine ten kosong sifar satu dua tiga empat lima enam "
+    "tujuh lapan sembilan sepuluh isa dalawa tatlo apat anim pito walo siyam sampu".split()
+)
+"""Spoken digits. A name given with a phone number ("marites gonzales zero nine...") ends at
+them, and digits spelled in capitals ("A B DUA DUA SEMBILAN") are not shouting."""
 
 
 def tokenize(text: str) -> Tokens:
@@ -73,7 +81,8 @@ def _describe(orth: int, vocab: spacy.vocab.Vocab) -> _Lexeme:
 
     text = vocab.strings[orth]
     form = text.lower().translate(_APOSTROPHES)
-    lex = (form, vocab[orth].is_punct, len(text) > 1 and text.isupper(), len(text), word_languages().get(form))
+    capitals = len(text) > 1 and text.isupper() and form not in NUMBER_WORDS
+    lex = (form, vocab[orth].is_punct, capitals, len(text), word_languages().get(form))
     _LEXEMES[orth] = lex
     return lex
 

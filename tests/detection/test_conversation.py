@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from csqa.detection.base import CUE_COLUMNS, CallContext, hits_frame
+from csqa.detection import detect
 from csqa.detection.conversation import DeadAir, DontKnowNoFollowup, Interruption, Shouting, StaysCalm, build_rules
 from csqa.detection.names import CustomerName
 from csqa.errors import UnknownNameError
@@ -213,6 +214,13 @@ def test_conversation_self_intro_followed_by_a_title_is_not_the_agents_name() ->
 def test_conversation_shouting_four_capital_words_in_a_longer_turn() -> None:
     u = make_call([("customer", "I WANT MY SIGNAL BACK thats what i want ok"), ("agent", "the SMS OTP came"), ("agent", "hello")])
     assert _turns(Shouting().detect(_ctx(u)), "customer_hostile") == [0]
+
+
+def test_conversation_spelled_out_code_in_capitals_is_not_shouting() -> None:
+    u = make_call([("agent", "A B DUA DUA SEMBILAN"), ("agent", "ref K J FOUR FOUR NINE ZERO ok"),
+                   ("agent", "SAYA DAH CAKAP TADI DUA KALI")])
+    hits = detect(u).hits
+    assert sorted(hits.loc[hits["source"] == "csqa.shouting.v1", "turn"]) == [2]
 
 
 def test_conversation_hostile_turn_is_not_also_a_problem_report_unless_configured() -> None:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from csqa.detection.base import CallContext, hits_frame
 from csqa.language import word_languages
-from csqa.nlp import norm
+from csqa.nlp import NUMBER_WORDS, norm
 
 TITLES = frozenset(
     "mr mrs ms miss mister madam maam sir dr encik en puan pn cik tuan bin binti bte bt a/l a/p al ap "
@@ -42,11 +42,6 @@ COMMON_WORD_NAMES = frozenset(
 )
 """Names that are also ordinary words, so they need an addressing context to count."""
 
-NUMBER_WORDS = frozenset(
-    "zero oh one two three four five six seven eight nine ten kosong sifar satu dua tiga empat lima enam "
-    "tujuh lapan sembilan sepuluh isa dalawa tatlo apat anim pito walo siyam sampu".split()
-)
-"""Spoken digits: a name given with a phone number ("marites gonzales zero nine...") ends there."""
 
 _NAME_WORD = re.compile(r"[^\W\d_][\w'-]*", re.UNICODE)
 _SKIP = frozenset("po ho ah uh um umm uhm hmm hm mm mhm eh erm ya yes si is ay its ito".split())
