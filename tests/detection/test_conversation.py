@@ -195,6 +195,22 @@ def test_conversation_soft_sell_only_after_customer_interest() -> None:
     assert SoftSell().detect(_ctx(u, hits=[(0, "soft_sell", "agent")])).empty
 
 
+@pytest.mark.parametrize(
+    ("customer", "agent", "sold"),
+    [
+        ("i travel to singapore every week for work", "since you travel a lot our roaming pass is only thirty eight ringgit a month", True),
+        ("lagi kaming nauubusan ng tubig", "kung ganun po may weekly auto delivery plan po kami na may libreng isang galon", True),
+        ("bil saya naik bulan ni", "kalau macam tu encik boleh upgrade ke pelan unlimited kami rm99 sebulan", True),
+        ("my bill is wrong again", "in that case you can upgrade to our unlimited plan for rm99 a month", True),
+        ("my bill is wrong again", "you can upgrade to our unlimited plan for rm99 a month", False),   # not tied to a need
+        ("ok thanks that's all", "by the way you can upgrade to our unlimited plan for rm99 a month", False),
+    ],
+)
+def test_conversation_soft_sell_tied_to_what_the_customer_said(customer: str, agent: str, sold: bool) -> None:
+    hits = detect(make_call([("agent", "hello how can i help"), ("customer", customer), ("agent", agent)]), model=None).hits
+    assert _turns(hits, "soft_sell") == ([2] if sold else [])
+
+
 def test_conversation_name_from_bare_answer_to_name_request_with_surname() -> None:
     u = make_call([("agent", "may i have your full name please"), ("customer", "uh anna o'connor"),
                    ("agent", "thank you ms o'connor"), ("agent", "ok anna")])

@@ -127,8 +127,11 @@ class SoftSell:
     Keeps lexical ``soft_sell`` hits within ``window_turns`` turns after a customer turn that
     shows interest, and adds the agent's answer right after it when that answer names a
     product and a price (``cue.offer`` plus ``price``). Interest is ``cue.interest``
-    ("do you have", "magkano", "ada tak") or the customer naming a product (``cue.offer``).
-    An unasked-for pitch is not a soft sell. Hits of a trained model (``source`` ``model:...``)
+    ("do you have", "magkano", "ada tak", or a need: "my data always runs out") or the customer
+    naming a product (``cue.offer``). A hit in an agent turn that ties the offer to what the
+    customer said (``cue.tailored``: "since you travel a lot", "kalau macam tu", "kung ganun po")
+    is kept too: the need was there even where no cue found it. An unasked-for pitch is not a
+    soft sell. Hits of a trained model (``source`` ``model:...``)
     are kept as they are: the model reads the turn before and was trained on the same rule.
     """
 
@@ -143,9 +146,11 @@ class SoftSell:
         by_model = found[found["source"].str.startswith("model:")]
         interest = ctx.cues[ctx.cues["cue"].isin(["cue.interest", "cue.offer"])]
         interest = interest[interest["speaker"].eq("customer")].groupby("call_id")["turn"].agg(list)
-        if interest.empty:
-            return hits_frame(by_model)
         lexical = found[~found.index.isin(by_model.index)]
+        tailored = set(zip(*(ctx.cue_turns("cue.tailored")[c] for c in ("call_id", "turn"))))
+        tied = lexical[[key in tailored for key in zip(lexical["call_id"], lexical["turn"])]]
+        if interest.empty:
+            return hits_frame(pd.concat([tied, by_model], ignore_index=True).drop_duplicates(["call_id", "turn"]))
         offers = set(zip(*(ctx.cue_turns("cue.offer")[c] for c in ("call_id", "turn"))))
         agent = u[u["speaker"].eq("agent") & u["call_id"].isin(interest.index)]
         priced = agent["text"].str.lower().str.extract(f"({self.price})", expand=False)
@@ -161,7 +166,7 @@ class SoftSell:
                 rows.append({"call_id": call_id, "turn": turn, "speaker": "agent", "behaviour": "soft_sell",
                              "start_char": start, "end_char": start + len(amount), "evidence": text[start:start + len(amount)],
                              "source": self.name, "confidence": 0.75})  # type: ignore[attr-defined]
-        kept = pd.concat([hits_frame(rows), by_model], ignore_index=True)
+        kept = pd.concat([hits_frame(rows), tied, by_model], ignore_index=True)
         return hits_frame(kept.drop_duplicates(["call_id", "turn"]))
 
 
