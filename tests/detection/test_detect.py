@@ -51,3 +51,19 @@ def test_detect_dont_know_if_you_received_is_telling_not_not_knowing(said: str, 
     u = make_call([("customer", "what about my claim"), ("agent", said), ("customer", "ok"), ("agent", "anything else")])
     hits = detect(u).hits
     assert ("dont_know_no_followup" in set(hits["behaviour"])) is expected
+
+
+@pytest.mark.parametrize(
+    ("turns", "greeted"),
+    [
+        ([("agent", "good morning thank you for calling tala telecom this is carla"), ("customer", "hi")], [0]),
+        ([("customer", "hello?"), ("agent", "good morning thank you for calling tala telecom")], [1]),
+        ([("customer", "hello"), ("agent", "hi"), ("customer", "hi"), ("agent", "magandang umaga po salamat sa pagtawag")], [1, 3]),
+        # the customer is already talking about the matter: the agent's "hi ... how can i help" is no opening
+        ([("customer", "my parcel never came and it says delivered"), ("agent", "hi nadia how can i help")], []),
+        ([("customer", "saya nak tanya pasal bil saya"), ("agent", "selamat pagi encik boleh saya bantu")], []),
+    ],
+)
+def test_greeting_only_in_the_opening_before_the_customer_talks_business(turns: list[tuple[str, str]], greeted: list[int]) -> None:
+    hits = detect(make_call(turns), model=None).hits
+    assert sorted(hits.loc[hits["behaviour"] == "greeting", "turn"]) == greeted

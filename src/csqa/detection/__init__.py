@@ -24,6 +24,11 @@ EDGE_AGENT_TURNS = 2
 """How many of the agent's first (last) turns count as the opening (closing), for rules with
 ``where: opening`` (``closing``)."""
 
+OPENING_ENDS_AFTER_WORDS = 4
+"""A customer turn of this many words or more (the customer already talking about the matter)
+ends the opening: "hi nadia how can i help" after "my parcel never came" is not a greeting.
+Shorter customer turns ("hello?", "hi good morning") leave it open."""
+
 __all__ = ["Detection", "detect", "LexicalDetector", "RULES"]
 
 
@@ -160,14 +165,17 @@ def _apply_model(model: BehaviourModel, docs: list[Tokens], speakers: list[str],
 
 
 def _keep_in_position(hits: pd.DataFrame, where: pd.Series, u: pd.DataFrame) -> pd.DataFrame:
-    """Drop ``where: opening`` (``closing``) hits outside the agent's first (last) turns."""
+    """Drop ``where: opening`` (``closing``) hits outside the agent's first (last) turns; the
+    opening also ends at the first customer turn of ``OPENING_ENDS_AFTER_WORDS`` words."""
     positioned = where.ne("anywhere").to_numpy()
     if not positioned.any():
         return hits
     agent = u[u["speaker"].eq("agent")]
+    said = (u["speaker"].eq("customer") & (u["text"].str.split().str.len() >= OPENING_ENDS_AFTER_WORDS)).astype("int64")
+    opened = said.groupby(u["call_id"]).cumsum() - said  # customer turns of substance before this one
     keys = pd.Series(list(zip(hits["call_id"], hits["turn"])), index=hits.index, dtype=object)
     keep = ~positioned
-    for name, rank in (("opening", agent.groupby("call_id").cumcount()),
+    for name, rank in (("opening", agent.groupby("call_id").cumcount().where(opened[agent.index].eq(0), EDGE_AGENT_TURNS)),
                        ("closing", agent.groupby("call_id").cumcount(ascending=False))):
         edge = set(zip(agent.loc[rank < EDGE_AGENT_TURNS, "call_id"], agent.loc[rank < EDGE_AGENT_TURNS, "turn"]))
         keep |= where.eq(name).to_numpy() & keys.map(lambda k: k in edge).to_numpy(dtype=bool)
