@@ -202,6 +202,7 @@ def train(
     tune_split: Annotated[str, typer.Option(help="all, dev or test: which calls of --tune-on files without @SPLIT to use.")] = "all",
     cross_fit: Annotated[bool, typer.Option(help="Also train on the --tune-on calls; thresholds come from models that did not see them (5 groups of calls).")] = False,
     combined: Annotated[bool, typer.Option(help="Set the thresholds for the lexicons and the model together (best F1 of both, precision kept at the target); tune on calls the lexicons were not written from.")] = False,
+    by_writer: Annotated[bool, typer.Option(help="With --combined: judge thresholds by the mean F1 of the tuning calls' writers (call id without its number) and the median writer's precision.")] = False,
 ) -> None:
     """Train one classifier per behaviour on labelled utterances; print cross-validated figures."""
     from csqa.model_files import save_model
@@ -215,15 +216,18 @@ def train(
         tuning = labelled_calls(tune_on, default_split=tune_split) if tune_on else None
         if combined and tuning is None:
             raise InputError("train: --combined needs --tune-on (the calls to set the thresholds on)")
+        if by_writer and not combined:
+            raise InputError("train: --by-writer applies to --combined thresholds; add --combined")
         if cross_fit:
             if tuning is None:
                 raise InputError("train: --cross-fit needs --tune-on (the calls to train on and set thresholds with)")
             model = cross_fit_model(corpus, tuning, behaviours=chosen, name=name or out_file.stem,
-                                    target_precision=target_precision, combined=combined)
+                                    target_precision=target_precision, combined=combined, by_writer=by_writer)
         else:
             model = train_model(corpus, behaviours=chosen, name=name or out_file.stem, target_precision=target_precision)
             if tuning is not None:
-                model = tune_thresholds(model, tuning, target_precision=target_precision, combined=combined)
+                model = tune_thresholds(model, tuning, target_precision=target_precision, combined=combined,
+                                        by_writer=by_writer)
     except CsqaError as exc:
         raise _fail(exc) from None
     table = pd.DataFrame.from_dict(model.info["behaviours"], orient="index").rename_axis("behaviour")

@@ -17,6 +17,7 @@ thresholds on that group, and the shipped model is trained on everything.
 from __future__ import annotations
 
 import glob
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 
@@ -219,12 +220,28 @@ def _threshold(prob: np.ndarray, y: np.ndarray, target: float) -> tuple[float, f
     return best
 
 
-def _combined_threshold(prob: np.ndarray, lexical: np.ndarray, y: np.ndarray, target: float
-                        ) -> tuple[float, float, float]:
+MIN_WRITER_POSITIVES = 3
+"""A writer counts in the by-writer threshold objective with at least this many positives."""
+
+
+def writer_groups(call_ids: Sequence[object]) -> np.ndarray:
+    """The writer (or source) of each call: its id without the trailing call number
+    ("tr-en-k-0012" -> "tr-en-k", the samples' "ms-0007" -> "ms")."""
+    return np.array([re.sub(r"-\d+$", "", str(c)) for c in call_ids], dtype=object)
+
+
+def _combined_threshold(prob: np.ndarray, lexical: np.ndarray, y: np.ndarray, target: float,
+                        groups: np.ndarray | None = None) -> tuple[float, float, float]:
     """Threshold (of ``THRESHOLDS``, or infinity: the model adds nothing) that maximises the F1
     of the lexicon's hits plus the model's, among those whose combined precision is at least
     ``target`` (or, where the lexicon alone is below ``target``, at least the lexicon's);
-    ties go to the higher threshold. Returns (threshold, precision, recall) of the combination."""
+    ties go to the higher threshold. Returns (threshold, precision, recall) of the combination,
+    pooled over all turns.
+
+    With ``groups`` (the writer of each turn, :func:`writer_groups`), F1 is the mean of the
+    writers' F1 and precision the median writer's, over writers with at least
+    ``MIN_WRITER_POSITIVES`` positives: one writer whose labels follow another convention then
+    cannot hold a threshold up for everyone."""
     def scores(t: float) -> tuple[float, float, float]:
         pred = lexical | (prob >= t)
         tp = float((pred & y).sum())
@@ -232,13 +249,28 @@ def _combined_threshold(prob: np.ndarray, lexical: np.ndarray, y: np.ndarray, ta
         recall = tp / y.sum() if y.any() else 0.0
         return (2 * precision * recall / (precision + recall) if tp else 0.0), precision, recall
 
-    floor = min(target, scores(float("inf"))[1])
-    best = (-1.0, float("inf"), 0.0, 0.0)
+    writers = [] if groups is None else [groups == g for g in np.unique(groups) if y[groups == g].sum() >= MIN_WRITER_POSITIVES]
+
+    def objective(t: float) -> tuple[float, float]:
+        if not writers:
+            return scores(t)[:2]
+        pred = lexical | (prob >= t)
+        f1s, precisions = [], []
+        for m in writers:
+            tp = float((pred[m] & y[m]).sum())
+            precision = tp / pred[m].sum() if pred[m].any() else 1.0
+            recall = tp / y[m].sum()
+            f1s.append(2 * precision * recall / (precision + recall) if tp else 0.0)
+            precisions.append(precision)
+        return float(np.mean(f1s)), float(np.median(precisions))
+
+    floor = min(target, objective(float("inf"))[1])
+    best = (-1.0, float("inf"))
     for t in [*map(float, THRESHOLDS), float("inf")]:
-        f1, precision, recall = scores(t)
+        f1, precision = objective(t)
         if precision >= floor and (round(f1, 4), t) > (round(best[0], 4), best[1]):
-            best = (f1, t, precision, recall)
-    return best[1], best[2], best[3]
+            best = (f1, t)
+    return best[1], *scores(best[1])[1:]
 
 
 def tune_thresholds(
@@ -249,6 +281,7 @@ def tune_thresholds(
     target_precision: float = 0.9,
     min_positives: int = 5,
     combined: bool = False,
+    by_writer: bool = False,
 ) -> BehaviourModel:
     """Re-set each behaviour's threshold on a validation batch; drop behaviours that miss.
 
@@ -272,6 +305,10 @@ def tune_thresholds(
         their precision at ``target_precision`` (or at the lexicons' own, where that is lower).
         The threshold may be infinite: the model then only confirms lexicon hits. Tune this way
         on calls the lexicons were not written from.
+    by_writer : bool
+        With ``combined``: judge each threshold by the mean F1 of the batch's writers and the
+        median writer's precision (:func:`_combined_threshold`), so that no one writer's label
+        convention sets it for all.
 
     Returns
     -------
@@ -282,7 +319,7 @@ def tune_thresholds(
     docs = tokenise(table["text"].astype(str))
     prob = model.probabilities(docs, previous_turns(docs, table["call_id"].tolist()))
     return _set_thresholds(model, table, dict(zip(model.behaviours, prob.T)), target_precision, min_positives,
-                           {"split": split, "utterances": len(table)}, combined)
+                           {"split": split, "utterances": len(table)}, combined, by_writer)
 
 
 def cross_fit(
@@ -296,6 +333,7 @@ def cross_fit(
     min_positives: int = 5,
     folds: int = 5,
     combined: bool = False,
+    by_writer: bool = False,
 ) -> BehaviourModel:
     """Train on a corpus plus labelled calls, with thresholds set out-of-fold on those calls.
 
@@ -314,7 +352,7 @@ def cross_fit(
         Gold-labelled calls used for training and thresholds.
     split : {"all", "dev", "test"}
         Which calls of ``gold`` to use (:func:`csqa.evaluation.in_split`).
-    behaviours, name, target_precision, min_positives, combined
+    behaviours, name, target_precision, min_positives, combined, by_writer
         As in :func:`train` and :func:`tune_thresholds`.
     folds : int
         Groups of calls (at least 2).
@@ -342,7 +380,7 @@ def cross_fit(
             prob[behaviour][held] = p[:, j]
     final = train(pd.concat([base, calls], ignore_index=True), behaviours=behaviours, name=name, folds=0)
     return _set_thresholds(final, calls, prob, target_precision, min_positives,
-                           {"split": split, "utterances": len(calls), "cross_fit_folds": folds}, combined)
+                           {"split": split, "utterances": len(calls), "cross_fit_folds": folds}, combined, by_writer)
 
 
 def _split_table(gold: pd.DataFrame | PathLike | Sequence[PathLike], split: str) -> pd.DataFrame:
@@ -353,11 +391,14 @@ def _split_table(gold: pd.DataFrame | PathLike | Sequence[PathLike], split: str)
 
 
 def _set_thresholds(model: BehaviourModel, table: pd.DataFrame, prob: dict[str, np.ndarray], target_precision: float,
-                    min_positives: int, tuned_on: dict[str, object], combined: bool = False) -> BehaviourModel:
+                    min_positives: int, tuned_on: dict[str, object], combined: bool = False,
+                    by_writer: bool = False) -> BehaviourModel:
     """``model`` with each behaviour's threshold set on ``prob`` (its probabilities on ``table``'s
     turns), keeping only the behaviours that reach ``target_precision`` there; with ``combined``,
-    the thresholds are set for the lexicons' hits plus the model's (:func:`_combined_threshold`)."""
+    the thresholds are set for the lexicons' hits plus the model's (:func:`_combined_threshold`),
+    with ``by_writer`` judged writer by writer."""
     lexical = _lexicon_hits(table) if combined else set()
+    writers = writer_groups(table["call_id"]) if by_writer else None
     positives = set(zip(*(gold_labels(table)[c] for c in ("call_id", "turn", "behaviour"))))
     speakers = table["speaker"].to_numpy(dtype=object)
     keys = list(zip(table["call_id"], table["turn"]))
@@ -371,7 +412,8 @@ def _set_thresholds(model: BehaviourModel, table: pd.DataFrame, prob: dict[str, 
         if combined:
             found = np.array([(*keys[i], behaviour) in lexical for i in rows], dtype=bool)
             confirmed = found & (prob[behaviour][rows] >= model.confirm_floor)
-            threshold, precision, recall = _combined_threshold(prob[behaviour][rows], confirmed, y, target_precision)
+            threshold, precision, recall = _combined_threshold(prob[behaviour][rows], confirmed, y, target_precision,
+                                                               None if writers is None else writers[rows])
         else:
             threshold, precision, recall = _threshold(prob[behaviour][rows], y, target_precision)
         if y.sum() < min_positives or (precision < target_precision and not combined):
@@ -382,7 +424,8 @@ def _set_thresholds(model: BehaviourModel, table: pd.DataFrame, prob: dict[str, 
         thresholds.append(threshold)
         tuned[behaviour] = {"positives": int(y.sum()), "threshold": threshold,
                             "precision": round(precision, 3), "recall": round(recall, 3)}
-    info = {**model.info, "tuned": tuned, "tuned_on": {**tuned_on, "combined_with_lexicons": combined}, "skipped": skipped}
+    info = {**model.info, "tuned": tuned, "tuned_on": {**tuned_on, "combined_with_lexicons": combined, "by_writer": by_writer},
+            "skipped": skipped}
     return BehaviourModel(
         features=model.features, behaviours=tuple(model.behaviours[j] for j in keep),
         speakers=tuple(model.speakers[j] for j in keep), weights=model.weights[:, keep],
