@@ -252,19 +252,16 @@ def test_cross_fit_trains_on_the_tuning_calls_and_sets_thresholds_out_of_fold() 
         cross_fit(_labelled(), calls.head(6), behaviours=["apology"])
 
 
-def test_cli_cross_fit_needs_calls_to_tune_on(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [(["--cross-fit"], "--cross-fit needs --tune-on"), (["--tune-on", "LABELS", "--by-writer"], "--by-writer applies to --combined")],
+)
+def test_cli_train_options_that_need_another(tmp_path: Path, options: list[str], message: str) -> None:
     labels = tmp_path / "labels.jsonl"
     labels.write_text("".join(json.dumps(r) + "\n" for r in _labelled().to_dict("records")))
-    result = CliRunner().invoke(app, ["train", str(labels), "--out", str(tmp_path / "m.joblib"), "--cross-fit"])
-    assert result.exit_code != 0 and "--cross-fit needs --tune-on" in result.output
-
-
-def test_cli_by_writer_needs_combined(tmp_path: Path) -> None:
-    labels = tmp_path / "labels.jsonl"
-    labels.write_text("".join(json.dumps(r) + "\n" for r in _labelled().to_dict("records")))
-    result = CliRunner().invoke(app, ["train", str(labels), "--out", str(tmp_path / "m.joblib"), "--tune-on", str(labels),
-                                      "--by-writer"])
-    assert result.exit_code != 0 and "--by-writer applies to --combined" in result.output
+    options = [str(labels) if o == "LABELS" else o for o in options]
+    result = CliRunner().invoke(app, ["train", str(labels), "--out", str(tmp_path / "m.joblib"), *options])
+    assert result.exit_code != 0 and message in result.output
 
 
 def test_combined_threshold_adds_what_the_lexicon_misses_and_stops_before_noise() -> None:
