@@ -19,8 +19,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from importlib import resources
 from dataclasses import dataclass
+from importlib import resources
 from typing import ClassVar
 
 import pandas as pd
@@ -257,30 +257,26 @@ class CustomerName:
             for turn, word in stated_names.get(call_id, ()):
                 names.setdefault(word, turn)
             mine = own.get(call_id, set())
+            listed = (known_names() | crm_words) - mine
             customer_words: set[str] = set()
             asked = False
             pattern = None
             for turn, speaker, said in zip(turns["turn"], turns["speaker"], turns["text"]):
                 if speaker == "customer":
-                    if asked and (call_id, turn) not in stated_turns:
-                        # the bare answer to "may i have your name": "rosario dela cruz po"
-                        customer_words.update(norm(w) for w in _NAME_WORD.findall(said))
-                        found = _names_after(said, 0)
-                        if found:
-                            for word in found[0]:
-                                names.setdefault(word, turn)
-                            pattern = None
-                            stated_rows.append(_row(call_id, turn, "customer", "customer_name_stated", found[1], found[2], said, 0.7))
+                    found = None
+                    if (call_id, turn) not in stated_turns:
+                        if asked:
+                            # the bare answer to "may i have your name": "rosario dela cruz po"
+                            customer_words.update(norm(w) for w in _NAME_WORD.findall(said))
+                            found = _names_after(said, 0)
+                        # no phrase at all: "saya faizal nak tanya", "teresita manalo po", the CRM name
+                        found = found or _self_named(said, listed) or _crm_name_said(said, crm_words - mine)
+                    if found:
+                        for word in found[0]:
+                            names.setdefault(word, turn)
+                        pattern = None
+                        stated_rows.append(_row(call_id, turn, "customer", "customer_name_stated", found[1], found[2], said, 0.7))
                     asked = False
-                    key = (call_id, turn)
-                    if key not in stated_turns:
-                        found = _self_named(said, (known_names() | crm_words) - mine) or _crm_name_said(said, crm_words - mine)
-                        if found:
-                            stated_turns.add(key)
-                            for word in found[0]:
-                                names.setdefault(word, turn)
-                            pattern = None
-                            stated_rows.append(_row(call_id, turn, "customer", "customer_name_stated", found[1], found[2], said, 0.7))
                     continue
                 if speaker != "agent":
                     continue
