@@ -295,7 +295,7 @@ def scorecard_show(scorecard: Annotated[Optional[str], typer.Argument(help='File
 
 
 @lexicon_app.command("check")
-def lexicon_check(paths: Annotated[list[Path], typer.Argument(help="Lexicon .jsonl/.toml files or folders.")]) -> None:
+def lexicon_check(paths: Annotated[list[Path], typer.Argument(help="Lexicon .jsonl/.toml/.txt (name list) files or folders.")]) -> None:
     """Validate lexicon files (with the shipped ones); report the first problem by file and line."""
     from csqa.lexicon import load_lexicon
 
@@ -303,7 +303,7 @@ def lexicon_check(paths: Annotated[list[Path], typer.Argument(help="Lexicon .jso
         lexicon = load_lexicon(paths)
     except CsqaError as exc:
         raise _fail(exc) from None
-    err.print(f"ok: {len(lexicon.rules)} rules, {len(lexicon.sets)} word sets", highlight=False)
+    err.print(f"ok: {len(lexicon.rules)} rules, {len(lexicon.sets)} word sets, {len(lexicon.names)} names", highlight=False)
 
 
 def version_callback(value: bool) -> None:

@@ -13,6 +13,7 @@ cue (did you mean "apology"?)``).
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -90,6 +91,8 @@ class Lexicon:
 
     rules: tuple[Rule, ...]
     sets: Mapping[str, frozenset[str]]
+    names: frozenset[str] = frozenset()
+    """Given and family names from the ``names.txt`` files (normal forms)."""
 
     def labels(self) -> set[str]:
         """Every label some rule emits."""
@@ -104,19 +107,33 @@ def _package_root() -> Path:
     return Path(str(resources.files("csqa").joinpath("lexicons")))
 
 
-def _lexicon_files(root: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, Path]]]:
-    """(lang, jsonl path) and (lang, sets.toml path) pairs under a lexicon folder or file."""
-    if root.is_file():
-        lang = root.parent.name if root.parent.name in LANGS else "xx"
-        return ([(lang, root)], []) if root.suffix == ".jsonl" else ([], [(lang, root)])
-    rules, sets = [], []
-    for path in sorted(root.rglob("*")):
-        lang = path.parent.name if path.parent.name in LANGS else "xx"
-        if path.suffix == ".jsonl":
-            rules.append((lang, path))
-        elif path.suffix == ".toml":
-            sets.append((lang, path))
-    return rules, sets
+def _lexicon_files(root: Path) -> dict[str, list[tuple[str, Path]]]:
+    """(lang, path) pairs under a lexicon folder or file, by kind: ``.jsonl`` rules, ``.toml``
+    word sets, ``.txt`` name lists."""
+    files: dict[str, list[tuple[str, Path]]] = {".jsonl": [], ".toml": [], ".txt": []}
+    for path in [root] if root.is_file() else sorted(root.rglob("*")):
+        if path.suffix in files:
+            files[path.suffix].append((path.parent.name if path.parent.name in LANGS else "xx", path))
+    return files
+
+
+_NAME = re.compile(r"[^\W\d_][\w'-]*")
+
+
+def _read_names(files: Iterable[tuple[str, Path]]) -> frozenset[str]:
+    """The words of name-list files: names separated by spaces or lines, ``#`` starts a comment."""
+    names: set[str] = set()
+    for _, path in files:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LexiconError(f"{path}: cannot read name list: {exc}") from None
+        for number, line in enumerate(lines, start=1):
+            for word in line.split("#", 1)[0].split():
+                if not _NAME.fullmatch(word):
+                    raise LexiconError(f"{path}:{number}: {word!r} is not a name (letters, apostrophes and hyphens only)")
+                names.add(norm(word))
+    return frozenset(names)
 
 
 def _read_sets(files: Iterable[tuple[str, Path]]) -> dict[str, frozenset[str]]:
@@ -195,18 +212,17 @@ def _read_rules(files: Iterable[tuple[str, Path]], sets: Mapping[str, frozenset[
 @lru_cache(maxsize=8)
 def _load(extra: tuple[str, ...]) -> Lexicon:
     root = _package_root()
-    rule_files, set_files = _lexicon_files(root)
+    files = _lexicon_files(root)
     for item in extra:
         path = Path(item)
         if not path.exists():
             raise LexiconError(f"{path}: lexicon file or folder not found")
         if path.resolve().is_relative_to(root.resolve()):
             continue  # a shipped file: already loaded
-        more_rules, more_sets = _lexicon_files(path)
-        rule_files += more_rules
-        set_files += more_sets
-    sets = _read_sets(set_files)
-    return Lexicon(tuple(_read_rules(rule_files, sets)), sets)
+        for kind, more in _lexicon_files(path).items():
+            files[kind] += more
+    sets = _read_sets(files[".toml"])
+    return Lexicon(tuple(_read_rules(files[".jsonl"], sets)), sets, _read_names(files[".txt"]))
 
 
 def load_lexicon(extra: Iterable[PathLike] = ()) -> Lexicon:
@@ -215,7 +231,8 @@ def load_lexicon(extra: Iterable[PathLike] = ()) -> Lexicon:
     Parameters
     ----------
     extra : iterable of path
-        ``.jsonl`` rule files, ``.toml`` word-set files, or folders holding them (a folder named
+        ``.jsonl`` rule files, ``.toml`` word-set files, ``.txt`` name lists (given and family
+        names, read by the customer-name rule), or folders holding them (a folder named
         ``en``/``ms``/``tl`` gives its rules that language; anything else is ``xx``).
 
     Returns

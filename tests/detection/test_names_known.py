@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 
 from csqa.detection import detect
-from csqa.detection.names import known_names
+from csqa.detection.names import usable_names
+from csqa.errors import LexiconError
+from csqa.lexicon import load_lexicon
 from tests.conftest import make_call
 
 
@@ -60,6 +62,22 @@ def test_crm_name_said_by_the_customer_is_stated_unless_it_is_a_relatives() -> N
 
 
 def test_name_list_leaves_out_function_and_number_words() -> None:
-    names = known_names()
+    names = usable_names(load_lexicon().names)
     assert {"faizal", "teresita", "santos", "tan"} <= names
     assert not {"ang", "ng", "amin", "isa", "dan", "po"} & names
+
+
+def test_analysts_own_name_list_adds_names_and_a_bad_one_names_file_and_line(tmp_path) -> None:
+    turn = "saya xandria nak tanya pasal bil"
+    assert _stated(turn) == []                                  # not in the shipped list
+    mine = tmp_path / "names.txt"
+    mine.write_text("# our region\nxandria  zulhelmi\n")
+    call = make_call([("agent", "selamat pagi"), ("customer", turn), ("agent", "baik cik xandria saya semak")])
+    hits = detect(call, lexicon=load_lexicon([mine]), model=None).hits
+    assert hits.loc[hits["behaviour"] == "customer_name_stated", "evidence"].tolist() == ["xandria"]
+    assert hits.loc[hits["behaviour"] == "uses_customer_name", "turn"].tolist() == [2]
+    bad = tmp_path / "bad" / "names.txt"
+    bad.parent.mkdir()
+    bad.write_text("aina\nfarah 2nd\n")
+    with pytest.raises(LexiconError, match=r"names\.txt:2: '2nd' is not a name"):
+        load_lexicon([bad])

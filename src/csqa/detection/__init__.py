@@ -131,7 +131,7 @@ def detect(
     cues = pd.DataFrame(cue_rows, columns=list(CUE_COLUMNS))
     stats = pd.DataFrame({"n_words": n_words, "n_upper": n_upper})
     lang, call_lang = fill_tags(u["call_id"], pd.Series(tags, dtype=object), counts)
-    ctx = CallContext(u, hits, cues, stats, dict(params or {}))
+    ctx = CallContext(u, hits, cues, stats, dict(params or {}), lexicon.names)
     for rule in build_rules({k: dict(v) for k, v in (params or {}).items()}):
         found = rule.detect(ctx)
         kept = ctx.hits[~ctx.hits["behaviour"].isin(getattr(rule, "replaces", ()))]

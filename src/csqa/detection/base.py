@@ -44,6 +44,8 @@ class CallContext:
         Per-utterance token statistics aligned with ``utterances``: ``n_words``, ``n_upper``.
     params : dict
         Detector parameters by detector name (from the scorecard).
+    names : frozenset of str
+        Given and family names of the lexicons' name lists (``names.txt``), normal forms.
     """
 
     utterances: pd.DataFrame
@@ -51,6 +53,7 @@ class CallContext:
     cues: pd.DataFrame
     stats: pd.DataFrame
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    names: frozenset[str] = frozenset()
 
     def cue_turns(self, cue: str) -> pd.DataFrame:
         """Cue matches of one kind."""

@@ -5,8 +5,8 @@ The customer's name is the CRM's (``customer_name``), the words the customer say
 before a ``cue.name_before`` phrase at the start of a clause ("kevin *here*", "maria santos
 *po ito*", "aina *sini*"), or the customer's answer to the agent's name request
 (``cue.name_request``); the last two are then also ``customer_name_stated``. Two more ways a
-customer turn states the name need no phrase: a known given or family name (``lexicons/xx/
-names.txt``, or the CRM's) right after an introducing word at the start of a clause ("saya
+customer turn states the name need no phrase: a known given or family name (the lexicons'
+name lists, ``lexicons/xx/names.txt`` and the analyst's own, or the CRM's) right after an introducing word at the start of a clause ("saya
 faizal nak tanya", "oy si boyet santos to", "farah ni"), and a turn that is nothing but a name
 ("teresita manalo po"); the CRM name said anywhere in a customer turn also counts. The agent's own
 name is the word after a ``cue.self_intro`` phrase in an agent turn and never counts. A name
@@ -20,7 +20,6 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 from typing import ClassVar
 
 import pandas as pd
@@ -107,14 +106,13 @@ ING_NOT_NAME = re.compile(r"^[a-z]{3,}ing$")
 """An English -ing form ("flying", "working") after "i'm": not a name unless the name list has it."""
 
 
-@functools.cache
-def known_names() -> frozenset[str]:
-    """The given and family names of ``lexicons/xx/names.txt``, minus words that are also
-    function words, number words, titles, fillers, openers or ordinary words."""
-    text = resources.files("csqa").joinpath("lexicons", "xx", "names.txt").read_text(encoding="utf-8")
-    words = {norm(w) for line in text.splitlines() for w in line.split("#", 1)[0].split()}
+@functools.lru_cache(maxsize=8)
+def usable_names(listed: frozenset[str]) -> frozenset[str]:
+    """The names of the lexicons' name lists (``lexicons/xx/names.txt`` and the analyst's own
+    ``.txt`` files) that can stand as a name without a phrase: words that are also function words,
+    number words, titles, fillers, openers or ordinary words are left out."""
     ordinary = set(word_languages()) | NUMBER_WORDS | TITLES | _SKIP | OPENERS | COMMON_WORD_NAMES | INTRODUCERS
-    return frozenset(words - ordinary)
+    return frozenset(listed - ordinary)
 
 
 def _self_named(said: str, names: frozenset[str] | set[str]) -> tuple[list[str], int, int] | None:
@@ -216,10 +214,11 @@ class CustomerName:
     def detect(self, ctx: CallContext) -> pd.DataFrame:
         u = ctx.utterances
         text = dict(zip(zip(u["call_id"], u["turn"]), u["text"]))
+        name_list = usable_names(ctx.names)
         stated_rows, stated_names = [], {}
         for row in ctx.hit_turns("customer_name_stated").itertuples(index=False):
             found = _names_after(text[(row.call_id, row.turn)], row.end_char)
-            if found is None or (ING_NOT_NAME.match(found[0][0]) and found[0][0] not in known_names()):
+            if found is None or (ING_NOT_NAME.match(found[0][0]) and found[0][0] not in name_list):
                 continue
             words, _, end = found
             stated_names.setdefault(row.call_id, []).extend((row.turn, w) for w in words)
@@ -257,7 +256,7 @@ class CustomerName:
             for turn, word in stated_names.get(call_id, ()):
                 names.setdefault(word, turn)
             mine = own.get(call_id, set())
-            listed = (known_names() | crm_words) - mine
+            listed = (name_list | crm_words) - mine
             customer_words: set[str] = set()
             asked = False
             pattern = None
