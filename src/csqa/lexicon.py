@@ -109,11 +109,15 @@ def _package_root() -> Path:
 
 def _lexicon_files(root: Path) -> dict[str, list[tuple[str, Path]]]:
     """(lang, path) pairs under a lexicon folder or file, by kind: ``.jsonl`` rules, ``.toml``
-    word sets, ``.txt`` name lists."""
+    word sets, ``names.txt`` (``*names.txt``) name lists. Other files in a folder are not
+    lexicon files; a single file of another kind is an error."""
     files: dict[str, list[tuple[str, Path]]] = {".jsonl": [], ".toml": [], ".txt": []}
     for path in [root] if root.is_file() else sorted(root.rglob("*")):
-        if path.suffix in files:
-            files[path.suffix].append((path.parent.name if path.parent.name in LANGS else "xx", path))
+        kind = path.suffix if path.suffix in (".jsonl", ".toml") else ".txt" if path.name.endswith("names.txt") else None
+        if kind:
+            files[kind].append((path.parent.name if path.parent.name in LANGS else "xx", path))
+        elif path == root:
+            raise LexiconError(f"{path}: not a lexicon file (.jsonl rules, .toml word sets or a *names.txt name list)")
     return files
 
 

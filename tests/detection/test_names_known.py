@@ -81,3 +81,12 @@ def test_analysts_own_name_list_adds_names_and_a_bad_one_names_file_and_line(tmp
     bad.write_text("aina\nfarah 2nd\n")
     with pytest.raises(LexiconError, match=r"names\.txt:2: '2nd' is not a name"):
         load_lexicon([bad])
+    folder = tmp_path / "acme"
+    folder.mkdir()
+    (folder / "acme_names.txt").write_text("xandria\n")
+    (folder / "README.txt").write_text("Our phrases, see below.\n")   # in a folder: not a name list
+    assert "xandria" in load_lexicon([folder]).names
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not names\n")
+    with pytest.raises(LexiconError, match="not a lexicon file"):
+        load_lexicon([notes])
