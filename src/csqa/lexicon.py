@@ -124,15 +124,19 @@ def _lexicon_files(root: Path) -> dict[str, list[tuple[str, Path]]]:
 _NAME = re.compile(r"[^\W\d_][\w'-]*")
 
 
+def _read_lines(path: Path, what: str) -> list[str]:
+    """The lines of a UTF-8 text file, or a LexiconError naming the file and ``what`` it holds."""
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LexiconError(f"{path}: cannot read {what}: {exc}") from None
+
+
 def _read_names(files: Iterable[tuple[str, Path]]) -> frozenset[str]:
     """The words of name-list files: names separated by spaces or lines, ``#`` starts a comment."""
     names: set[str] = set()
     for _, path in files:
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise LexiconError(f"{path}: cannot read name list: {exc}") from None
-        for number, line in enumerate(lines, start=1):
+        for number, line in enumerate(_read_lines(path, "name list"), start=1):
             for word in line.split("#", 1)[0].split():
                 if not _NAME.fullmatch(word):
                     raise LexiconError(f"{path}:{number}: {word!r} is not a name (letters, apostrophes and hyphens only)")
@@ -193,11 +197,7 @@ def _read_rules(files: Iterable[tuple[str, Path]], sets: Mapping[str, frozenset[
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for lang, path in files:
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise LexiconError(f"{path}: cannot read lexicon: {exc}") from None
-        for number, line in enumerate(lines, start=1):
+        for number, line in enumerate(_read_lines(path, "lexicon"), start=1):
             if not line.strip() or line.lstrip().startswith("//"):
                 continue
             where = f"{path.name}:{number}"
