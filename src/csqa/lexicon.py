@@ -13,7 +13,6 @@ cue (did you mean "apology"?)``).
 from __future__ import annotations
 
 import json
-import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from csqa.behaviours import BEHAVIOURS
 from csqa.errors import LexiconError, did_you_mean
-from csqa.nlp import norm
+from csqa.nlp import NAME_WORD, norm
 from csqa.patterns import Pattern, PatternSyntaxError, compile_pattern
 from csqa.types import LANGS, PathLike
 
@@ -121,9 +120,6 @@ def _lexicon_files(root: Path) -> dict[str, list[tuple[str, Path]]]:
     return files
 
 
-_NAME = re.compile(r"[^\W\d_][\w'-]*")
-
-
 def _read_lines(path: Path, what: str) -> list[str]:
     """The lines of a UTF-8 text file, or a LexiconError naming the file and ``what`` it holds."""
     try:
@@ -138,7 +134,7 @@ def _read_names(files: Iterable[tuple[str, Path]]) -> frozenset[str]:
     for _, path in files:
         for number, line in enumerate(_read_lines(path, "name list"), start=1):
             for word in line.split("#", 1)[0].split():
-                if not _NAME.fullmatch(word):
+                if not NAME_WORD.fullmatch(word):
                     raise LexiconError(f"{path}:{number}: {word!r} is not a name (letters, apostrophes and hyphens only)")
                 names.add(norm(word))
     return frozenset(names)

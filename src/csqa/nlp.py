@@ -9,6 +9,7 @@ and "sorry maam" read the same). Punctuation is remembered as a clause boundary.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -55,6 +56,10 @@ class Tokens:
     boundary_before: list[bool]
     n_upper: int
     lang_counts: dict[str, int]
+
+
+NAME_WORD = re.compile(r"[^\W\d_][\w'-]*")
+"""A word that can be (part of) a name: letters, then letters, digits, apostrophes or hyphens."""
 
 
 NUMBER_WORDS = frozenset(

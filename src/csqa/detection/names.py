@@ -26,7 +26,7 @@ import pandas as pd
 
 from csqa.detection.base import CallContext, hits_frame
 from csqa.language import word_languages
-from csqa.nlp import NUMBER_WORDS, norm
+from csqa.nlp import NAME_WORD, NUMBER_WORDS, norm
 
 TITLES = frozenset(
     "mr mrs ms miss mister madam maam sir dr encik en puan pn cik tuan bin binti bte bt a/l a/p al ap "
@@ -42,7 +42,6 @@ COMMON_WORD_NAMES = frozenset(
 """Names that are also ordinary words, so they need an addressing context to count."""
 
 
-_NAME_WORD = re.compile(r"[^\W\d_][\w'-]*", re.UNICODE)
 _SKIP = frozenset("po ho ah uh um umm uhm hmm hm mm mhm eh erm ya yes si is ay its ito".split())
 """Fillers and particles between a name phrase and the name ("ako po si Liza")."""
 
@@ -57,7 +56,7 @@ def _names_after(text: str, pos: int, *, titles: bool = True, max_words: int = 3
     (words, start, end), or None when the first real word is not a plausible name."""
     words: list[str] = []
     start = end = -1
-    for match in _NAME_WORD.finditer(text, pos):
+    for match in NAME_WORD.finditer(text, pos):
         word = norm(match.group())
         if not words and (word in _SKIP or (titles and word in TITLES)):
             continue
@@ -115,14 +114,19 @@ def usable_names(listed: frozenset[str]) -> frozenset[str]:
     return frozenset(listed - ordinary)
 
 
+def _name_words(said: str) -> tuple[list[re.Match[str]], list[str]]:
+    """The word matches of ``said`` and their normal forms."""
+    tokens = list(NAME_WORD.finditer(said))
+    return tokens, [norm(t.group()) for t in tokens]
+
+
 def _self_named(said: str, names: frozenset[str] | set[str]) -> tuple[list[str], int, int] | None:
     """The speaker's own name stated without a name phrase: a run of ``names`` words at the
     start of a clause (after nothing but openers, titles, fillers, introducers or a greeted
     name), with an introducer right before it ("saya faizal") or an ``AFTER_NAME`` word right
     after it ("farah ni"), or making up the whole turn ("teresita manalo po"):
     (words, start, end), or None."""
-    tokens = list(_NAME_WORD.finditer(said))
-    words = [norm(t.group()) for t in tokens]
+    tokens, words = _name_words(said)
 
     def new_clause(i: int) -> bool:
         return i > 0 and bool(said[tokens[i - 1].end():tokens[i].start()].strip(" "))
@@ -154,7 +158,7 @@ def _names_before(text: str, pos: int, max_words: int = 3) -> tuple[list[str], i
     """The name words right before ``pos`` (particles such as "po" skipped, titles such as
     "dela" or "binti" inside kept out of the words), when nothing but openers ("hi", "good
     morning", "si") or the end of a sentence comes before them: (words, start, end), or None."""
-    matches = list(_NAME_WORD.finditer(text, 0, pos))
+    matches = list(NAME_WORD.finditer(text, 0, pos))
     while matches and norm(matches[-1].group()) in _SKIP:
         matches.pop()
     taken: list[re.Match[str]] = []
@@ -185,8 +189,7 @@ def _crm_name_said(said: str, crm_words: set[str]) -> tuple[list[str], int, int]
     kinship word before it makes it someone else's ("my husband ahmad"): (words, start, end), or None."""
     if not crm_words:
         return None
-    tokens = list(_NAME_WORD.finditer(said))
-    words = [norm(t.group()) for t in tokens]
+    tokens, words = _name_words(said)
     for i, word in enumerate(words):
         kin = {w[:-1] if w.endswith("s") else w for w in words[max(0, i - 5):i]} | set(words[max(0, i - 5):i])
         if word in crm_words and len(word) > 2 and not KIN_WORDS & kin:
@@ -266,7 +269,7 @@ class CustomerName:
                     if (call_id, turn) not in stated_turns:
                         if asked:
                             # the bare answer to "may i have your name": "rosario dela cruz po"
-                            customer_words.update(norm(w) for w in _NAME_WORD.findall(said))
+                            customer_words.update(norm(w) for w in NAME_WORD.findall(said))
                             found = _names_after(said, 0)
                         # no phrase at all: "saya faizal nak tanya", "teresita manalo po", the CRM name
                         found = found or _self_named(said, listed) or _crm_name_said(said, crm_words - mine)
