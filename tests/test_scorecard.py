@@ -339,6 +339,12 @@ ERRORS = [
         weight = 10
         """, ['acme.toml: [detectors."csqa.interruption.v1"] min_overlap_s = "short" is not a '
               "positive number of seconds."]),
+    ("detector_share_value", """
+        [detectors."csqa.stays_calm.v1"]
+        doubt = 1.5
+        [items.apology]
+        weight = 10
+        """, ['acme.toml: [detectors."csqa.stays_calm.v1"] doubt = 1.5 is not a number above 0 and at most 1.']),
     ("unknown_table", """
         [item.apology]
         weight = 10

@@ -50,6 +50,11 @@ _CHECKS: dict[str, tuple[Any, str]] = {
     "threshold_s": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
     "min_overlap_s": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
 }
+_SHARE = (lambda v: _is_number(v) and 0 < v <= 1, "a number above 0 and at most 1")
+_POSITIVE = (lambda v: _is_number(v) and v > 0, "a positive number")
+_DETECTOR_CHECKS: dict[str, tuple[Any, str]] = {"doubt": _SHARE, "min_share": _SHARE}
+"""Numeric detector parameters that are not just positive numbers (the rest must be, and the
+``_s`` ones are seconds)."""
 
 
 def _show(v: object) -> str:
@@ -148,8 +153,8 @@ def _detectors(dets: Mapping[str, Any], where: str, probs: list[str]
                     good.append((k, v))
                 else:
                     probs.append(_bad(where, at, k, v, "true or false"))
-            elif not _CHECKS["threshold_s"][0](v):
-                probs.append(_bad(where, at, k, v, _CHECKS["threshold_s"][1]))
+            elif not (check := _CHECKS.get(k) or _DETECTOR_CHECKS.get(k, _POSITIVE))[0](v):
+                probs.append(_bad(where, at, k, v, check[1]))
             else:
                 good.append((k, v))
         out.append((name, tuple(good)))

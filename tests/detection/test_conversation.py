@@ -81,6 +81,27 @@ def test_conversation_stays_calm_not_broken_by_arguing_before_hostility_and_need
     assert StaysCalm().detect(_ctx(u)).empty
 
 
+@pytest.mark.parametrize(
+    ("turn", "score", "expected"),
+    [
+        (2, 0.65, []),   # an agent turn after the hostility that the model doubts withholds the credit
+        (2, 0.55, [2]),  # below the doubt level it does not
+        (0, 0.95, [2]),  # a doubted turn before the hostility does not count
+    ],
+)
+def test_conversation_stays_calm_withheld_on_the_models_doubt(turn: int, score: float, expected: list[int]) -> None:
+    u = make_call([("agent", "as i said"), ("customer", "you idiot"), ("agent", "fine whatever you want")])
+    ctx = _ctx(u, hits=[(1, "customer_hostile", "customer")])
+    ctx.scores = pd.DataFrame({"rude_or_hostile": [0.0, 0.0, 0.0], "empathy": [0.9, 0.9, 0.9]}, index=u.index)
+    ctx.scores.loc[turn, "rude_or_hostile"] = score
+    assert _turns(StaysCalm(doubt=0.6).detect(ctx), "stays_calm") == expected
+
+
+def test_conversation_stays_calm_doubt_must_be_a_probability() -> None:
+    with pytest.raises(ValueError, match="doubt"):
+        StaysCalm(doubt=1.5)
+
+
 def test_conversation_stays_calm_needs_an_agent_turn_after_hostility() -> None:
     u = make_call([("agent", "hello"), ("customer", "useless!!")])
     assert StaysCalm().detect(_ctx(u, hits=[(1, "customer_hostile", "customer")])).empty

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from csqa.classifier import BehaviourModel, previous_turns
@@ -124,14 +125,17 @@ def detect(
                 hit_rows.append((calls[i], turns[i], speakers[i], rule.label, m.start_char, m.end_char,
                                  texts[i][m.start_char:m.end_char], rule.id, rule.confidence))
                 where.append(rule.where)
+    scores = pd.DataFrame(index=u.index)
     if model is not None:
-        hit_rows, where = _apply_model(model, docs, speakers, calls, turns, texts, hit_rows, where)
+        prob = model.probabilities(docs, previous_turns(docs, calls))
+        scores = pd.DataFrame(prob, columns=list(model.behaviours), index=u.index)
+        hit_rows, where = _apply_model(model, prob, docs, speakers, calls, turns, texts, hit_rows, where)
     hits = hits_frame(pd.DataFrame(hit_rows, columns=list(hits_frame().columns)))
     hits = _keep_in_position(hits, pd.Series(where, dtype=object), u)
     cues = pd.DataFrame(cue_rows, columns=list(CUE_COLUMNS))
     stats = pd.DataFrame({"n_words": n_words, "n_upper": n_upper})
     lang, call_lang = fill_tags(u["call_id"], pd.Series(tags, dtype=object), counts)
-    ctx = CallContext(u, hits, cues, stats, dict(params or {}), lexicon.names)
+    ctx = CallContext(u, hits, cues, stats, dict(params or {}), lexicon.names, scores)
     for rule in build_rules({k: dict(v) for k, v in (params or {}).items()}):
         found = rule.detect(ctx)
         kept = ctx.hits[~ctx.hits["behaviour"].isin(getattr(rule, "replaces", ()))]
@@ -141,12 +145,12 @@ def detect(
     return Detection(hits_frame(hits), lang.reindex(utterances.index), call_lang)
 
 
-def _apply_model(model: BehaviourModel, docs: list[Tokens], speakers: list[str], calls: list[Any], turns: list[int],
-                 texts: list[str], lexical: list[tuple], where: list[str]) -> tuple[list[tuple], list[str]]:
-    """The lexicon's hit rows (and their ``where``) with the model's verdict applied: lexicon hits
-    of the model's behaviours in turns it scores below its ``confirm_floor`` are dropped, and its
-    own finds in turns the lexicon did not already find them in are added."""
-    prob = model.probabilities(docs, previous_turns(docs, calls))
+def _apply_model(model: BehaviourModel, prob: np.ndarray, docs: list[Tokens], speakers: list[str], calls: list[Any],
+                 turns: list[int], texts: list[str], lexical: list[tuple], where: list[str]) -> tuple[list[tuple], list[str]]:
+    """The lexicon's hit rows (and their ``where``) with the model's verdict (``prob``, its
+    probabilities for ``docs``) applied: lexicon hits of the model's behaviours in turns it scores
+    below its ``confirm_floor`` are dropped, and its own finds in turns the lexicon did not already
+    find them in are added."""
     if model.confirm_floor > 0:
         row_of = {(c, t): i for i, (c, t) in enumerate(zip(calls, turns))}
         column = {b: j for j, b in enumerate(model.behaviours)}

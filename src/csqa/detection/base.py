@@ -46,6 +46,9 @@ class CallContext:
         Detector parameters by detector name (from the scorecard).
     names : frozenset of str
         Given and family names of the lexicons' name lists (``names.txt``), normal forms.
+    scores : DataFrame
+        The trained model's probability of each behaviour it covers (one column each) per
+        utterance, aligned with ``utterances``; no columns when no model is used.
     """
 
     utterances: pd.DataFrame
@@ -54,6 +57,7 @@ class CallContext:
     stats: pd.DataFrame
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     names: frozenset[str] = frozenset()
+    scores: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def cue_turns(self, cue: str) -> pd.DataFrame:
         """Cue matches of one kind."""

@@ -258,10 +258,19 @@ class DeadAir:
 @dataclass(frozen=True)
 class StaysCalm:
     """The customer is hostile at least once, and no agent turn after the first hostile turn
-    argues or is rude. One hit on the agent's last turn; the evidence names the hostile turns."""
+    argues or is rude. One hit on the agent's last turn; the evidence names the hostile turns.
+
+    A credit is withheld on doubt: an agent turn the trained model scores at ``doubt`` or more
+    for a ``breaks`` behaviour also breaks calm, though that is below the model's threshold for
+    calling the turn rude or argumentative (without a model only hits count)."""
 
     breaks: tuple[str, ...] = ("argues_with_customer", "rude_or_hostile")
+    doubt: float = 0.6
     emits: ClassVar[frozenset[str]] = frozenset({"stays_calm"})
+
+    def __post_init__(self) -> None:
+        if not 0 < self.doubt <= 1:
+            raise ValueError(f"doubt {self.doubt} must be in (0, 1]")
 
     def detect(self, ctx: CallContext) -> pd.DataFrame:
         hostile = ctx.hit_turns("customer_hostile")
@@ -271,10 +280,12 @@ class StaysCalm:
         u = ctx.utterances
         first = hostile.groupby("call_id")["turn"].min().rename("first_hostile")
         hostile_turns = hostile.groupby("call_id")["turn"].agg(lambda t: ", ".join(map(str, sorted(set(t))))).rename("hostile_turns")
-        agents = u[u["speaker"].eq("agent")][["call_id", "turn", "text"]].merge(first, left_on="call_id", right_index=True)
+        doubted = ctx.scores.reindex(index=u.index, columns=[b for b in self.breaks if b in ctx.scores]).ge(self.doubt).any(axis=1)
+        agents = u[["call_id", "turn", "text"]].assign(doubted=doubted)[u["speaker"].eq("agent")]
+        agents = agents.merge(first, left_on="call_id", right_index=True)
         after = agents[agents["turn"] > agents["first_hostile"]]
         bad = ctx.hit_turns(*self.breaks).merge(first, left_on="call_id", right_index=True)
-        bad_calls = set(bad.loc[bad["turn"] > bad["first_hostile"], "call_id"])
+        bad_calls = set(bad.loc[bad["turn"] > bad["first_hostile"], "call_id"]) | set(after.loc[after["doubted"], "call_id"])
         last = after[~after["call_id"].isin(bad_calls)].groupby("call_id").tail(1)
         last = last.merge(hostile_turns, left_on="call_id", right_index=True)
         n_after = after.groupby("call_id").size()
