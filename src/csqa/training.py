@@ -222,6 +222,10 @@ def _threshold(prob: np.ndarray, y: np.ndarray, target: float) -> tuple[float, f
 
 MIN_WRITER_POSITIVES = 3
 """A writer counts in the by-writer threshold objective with at least this many positives."""
+LEXICON_PRECISION_SLACK = 0.01
+"""Where the lexicons alone are below the target precision, the model's hits may lower theirs by
+this much (by-writer precision moves by more than that between neighbouring thresholds, so a
+strict floor would keep the model out for noise)."""
 
 
 def writer_groups(call_ids: Sequence[object]) -> np.ndarray:
@@ -234,9 +238,9 @@ def _combined_threshold(prob: np.ndarray, lexical: np.ndarray, y: np.ndarray, ta
                         groups: np.ndarray | None = None) -> tuple[float, float, float]:
     """Threshold (of ``THRESHOLDS``, or infinity: the model adds nothing) that maximises the F1
     of the lexicon's hits plus the model's, among those whose combined precision is at least
-    ``target`` (or, where the lexicon alone is below ``target``, at least the lexicon's);
-    ties go to the higher threshold. Returns (threshold, precision, recall) of the combination,
-    pooled over all turns.
+    ``target`` (or, where the lexicon alone is below ``target``, at least the lexicon's less
+    ``LEXICON_PRECISION_SLACK``); ties go to the higher threshold. Returns (threshold,
+    precision, recall) of the combination, pooled over all turns.
 
     With ``groups`` (the writer of each turn, :func:`writer_groups`), F1 is the mean of the
     writers' F1 and precision the median writer's, over writers with at least
@@ -264,7 +268,8 @@ def _combined_threshold(prob: np.ndarray, lexical: np.ndarray, y: np.ndarray, ta
             precisions.append(precision)
         return float(np.mean(f1s)), float(np.median(precisions))
 
-    floor = min(target, objective(float("inf"))[1])
+    alone = objective(float("inf"))[1]
+    floor = target if alone >= target else alone - LEXICON_PRECISION_SLACK
     best = (-1.0, float("inf"))
     for t in [*map(float, THRESHOLDS), float("inf")]:
         f1, precision = objective(t)
