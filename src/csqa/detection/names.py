@@ -6,12 +6,13 @@ before a ``cue.name_before`` phrase at the start of a clause ("kevin *here*", "m
 *po ito*", "aina *sini*"), or the customer's answer to the agent's name request
 (``cue.name_request``); the last two are then also ``customer_name_stated``. Two more ways a
 customer turn states the name need no phrase: a known given or family name (the lexicons'
-name lists, ``lexicons/xx/names.txt`` and the analyst's own, or the CRM's) right after an introducing word at the start of a clause ("saya
-faizal nak tanya", "oy si boyet santos to", "farah ni"), and a turn that is nothing but a name
-("teresita manalo po"); the CRM name said anywhere in a customer turn also counts. The agent's own
-name is the word after a ``cue.self_intro`` phrase in an agent turn and never counts. A name
-that is also a common word ("Joy", "Hope", "Bunga", "Ligaya") only counts where it is used to address
-someone: after an honorific (``cue.address``), or alone at the start or end of the turn.
+name lists, ``lexicons/xx/names.txt`` and the analyst's own, or the CRM's) right after an
+introducing word at the start of a clause ("saya faizal nak tanya", "oy si boyet santos to",
+"farah ni"), and a turn that is nothing but a name ("teresita manalo po"); the CRM name said
+anywhere in a customer turn also counts. The agent's own name is the word after a
+``cue.self_intro`` phrase in an agent turn and never counts. A name that is also a common word
+("Joy", "Hope", "Bunga", "Ligaya") only counts where it is used to address someone: after an
+honorific (``cue.address``), or alone at the start or end of the turn.
 """
 
 from __future__ import annotations
@@ -104,6 +105,13 @@ KIN_WORDS = frozenset(
 ING_NOT_NAME = re.compile(r"^[a-z]{3,}ing$")
 """An English -ing form ("flying", "working") after "i'm": not a name unless the name list has it."""
 
+_BEFORE_NAME = TITLES | KIN_TITLES | FILLERS
+"""Words between an introducer and the name ("ni mak cik kiah", "ako po si liza")."""
+_CLAUSE_OPENING = OPENERS | TITLES | KIN_TITLES | _SKIP | INTRODUCERS | ANSWER_WORDS
+"""Words that may open a clause before a self-stated name."""
+_BESIDE_WHOLE_NAME = _SKIP | TITLES | ANSWER_WORDS
+"""Words that may stand beside a name in a turn that is nothing but the name ("opo, ernesto tan po")."""
+
 
 @functools.lru_cache(maxsize=8)
 def usable_names(listed: frozenset[str]) -> frozenset[str]:
@@ -131,8 +139,7 @@ def _self_named(said: str, names: frozenset[str] | set[str]) -> tuple[list[str],
     def new_clause(i: int) -> bool:
         return i > 0 and bool(said[tokens[i - 1].end():tokens[i].start()].strip(" "))
 
-    whole = any(w in names for w in words) and all(w in names or w in _SKIP or w in TITLES or w in ANSWER_WORDS for w in words)
-    allowed = OPENERS | TITLES | KIN_TITLES | _SKIP | INTRODUCERS | ANSWER_WORDS
+    whole = any(w in names for w in words) and all(w in names or w in _BESIDE_WHOLE_NAME for w in words)
     i, clause_ok = 0, True
     while i < len(words):
         clause_ok = clause_ok or new_clause(i)
@@ -141,7 +148,7 @@ def _self_named(said: str, names: frozenset[str] | set[str]) -> tuple[list[str],
             while j < len(words) and words[j] in names and not new_clause(j):
                 j += 1
             k = i - 1
-            while k >= 0 and words[k] in TITLES | KIN_TITLES | FILLERS and not new_clause(k + 1):
+            while k >= 0 and words[k] in _BEFORE_NAME and not new_clause(k + 1):
                 k -= 1  # "ni mak cik kiah", "ako po si liza"
             before = words[k] if k >= 0 and not new_clause(k + 1) else ""
             after = words[j] if j < len(words) else ""
@@ -149,7 +156,7 @@ def _self_named(said: str, names: frozenset[str] | set[str]) -> tuple[list[str],
                 return words[i:j], tokens[i].start(), tokens[j - 1].end()
             i = j  # a greeted name ("hi alvin, si nestor ramos to"): the clause goes on
             continue
-        clause_ok = clause_ok and words[i] in allowed
+        clause_ok = clause_ok and words[i] in _CLAUSE_OPENING
         i += 1
     return None
 
@@ -191,8 +198,10 @@ def _crm_name_said(said: str, crm_words: set[str]) -> tuple[list[str], int, int]
         return None
     tokens, words = _name_words(said)
     for i, word in enumerate(words):
-        kin = {w[:-1] if w.endswith("s") else w for w in words[max(0, i - 5):i]} | set(words[max(0, i - 5):i])
-        if word in crm_words and len(word) > 2 and not KIN_WORDS & kin:
+        if word not in crm_words or len(word) <= 2:
+            continue
+        before = words[max(0, i - 5):i]
+        if not KIN_WORDS & {*before, *(w[:-1] for w in before if w.endswith("s"))}:
             j = i + 1
             while j < len(words) and words[j] in crm_words:
                 j += 1
@@ -254,8 +263,9 @@ class CustomerName:
         crm = u.groupby("call_id", sort=False)["customer_name"].first() if "customer_name" in u else pd.Series(dtype=object)
         rows = []
         for call_id, turns in u.groupby("call_id", sort=False):
-            crm_words = {w for w in name_tokens(crm.get(call_id)) if w not in COMMON_WORD_NAMES and w not in word_languages()}
-            names = {w: -1 for w in name_tokens(crm.get(call_id))}
+            crm_tokens = name_tokens(crm.get(call_id))
+            crm_words = {w for w in crm_tokens if w not in COMMON_WORD_NAMES and w not in word_languages()}
+            names = {w: -1 for w in crm_tokens}
             for turn, word in stated_names.get(call_id, ()):
                 names.setdefault(word, turn)
             mine = own.get(call_id, set())
