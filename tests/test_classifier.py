@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from csqa.classifier import Features, word_char_ngrams
+from csqa import classifier
+from csqa.classifier import WINDOW_WORDS, Features, _agreed, _windows, word_char_ngrams
 from csqa.cli import app
 from csqa.detection import detect
 from csqa.errors import InputError, ModelError, ScorecardError
@@ -67,6 +68,31 @@ def test_trained_model_finds_an_unseen_apology_and_not_a_lookalike(model) -> Non
 
 def test_model_only_looks_at_its_behaviours_speaker(model) -> None:
     assert model.find(tokenise(["im really sorry about the delay"]), ["customer"]) == []
+
+
+def test_a_long_turn_is_scored_in_windows_so_one_apology_is_not_diluted(model, monkeypatch) -> None:
+    filler = "my order is late and the parcel is still at the depot since monday"
+    turns = tokenise([" ".join([filler] * k + ["im so sorry for the trouble"] + [filler] * k) for k in (2, 4)])
+    windowed = model.probabilities(turns)[:, 0]
+    monkeypatch.setattr(classifier, "WINDOW_WORDS", 10_000)
+    whole = model.probabilities(turns)[:, 0]
+    assert whole[1] < whole[0] < windowed[0]  # the longer the turn, the weaker the whole
+    assert windowed[1] == pytest.approx(windowed[0], abs=0.01)  # the windows do not care
+
+
+def test_windows_overlap_and_reach_the_last_word() -> None:
+    doc = tokenize(" ".join(f"w{i}" for i in range(WINDOW_WORDS + 10)))
+    whole, *windows = _windows(doc)
+    assert whole is doc and all(len(w.forms) == WINDOW_WORDS for w in windows)
+    assert windows[0].forms[0] == "w0" and windows[-1].forms[-1] == doc.forms[-1]
+    assert _windows(tokenize("a short turn")) == [tokenize("a short turn")]
+
+
+def test_a_window_counts_only_where_its_neighbour_agrees() -> None:
+    lone_spike = np.array([[-3.0], [-3.0], [2.0], [-3.0]])  # the whole turn, then three windows
+    assert _agreed(lone_spike)[0] == -3.0
+    agreed = np.array([[-3.0], [-3.0], [2.0], [1.0]])
+    assert _agreed(agreed)[0] == 1.0
 
 
 def test_evidence_is_the_apology_not_the_whole_turn(model) -> None:

@@ -40,6 +40,12 @@ CONTEXT_WEIGHT = 0.5
 """Length of the previous turn's block of features relative to the utterance's own (both L2-normalised)."""
 EVIDENCE_MAX_WORDS = 12
 EVIDENCE_TOLL = 0.25
+WINDOW_WORDS = 20
+"""A turn longer than this is also scored in windows of this many words (the labelled turns'
+90th percentile is 21 words; a real agent's turn can run to a hundred)."""
+WINDOW_STRIDE = 6
+"""Words between the starts of neighbouring windows: a phrase of up to eight words lies whole in
+at least two neighbouring windows."""
 
 
 def word_char_ngrams(form: str, lengths: tuple[int, int] = CHAR_NGRAMS) -> list[str]:
@@ -155,6 +161,30 @@ class Features:
         return shares
 
 
+def _windows(doc: Tokens) -> list[Tokens]:
+    """The utterance itself and, when it is longer than ``WINDOW_WORDS``, its overlapping windows.
+
+    TF-IDF rows are L2-normalised, so one rude sentence inside a long turn weighs less the longer
+    the turn runs; its windows are scored as turns of their own."""
+    n = len(doc.forms)
+    if n <= WINDOW_WORDS:
+        return [doc]
+    starts = [*range(0, n - WINDOW_WORDS, WINDOW_STRIDE), n - WINDOW_WORDS]
+    return [doc, *(Tokens(doc.forms[a:a + WINDOW_WORDS], doc.starts[a:a + WINDOW_WORDS], doc.ends[a:a + WINDOW_WORDS],
+                          doc.boundary_before[a:a + WINDOW_WORDS], doc.n_upper, doc.lang_counts) for a in starts)]
+
+
+def _agreed(z: np.ndarray) -> np.ndarray:
+    """One turn's scores from its rows: the whole turn (row 0), then its windows in order.
+
+    A window's score counts only as far as its neighbour agrees (the lower of the two): a
+    phrase lies whole in two neighbouring windows, while a window cut in mid-sentence ("we cannot
+    waive it but what" without "we can do is ...") differs from the window that goes on."""
+    if len(z) <= 2:
+        return z[0]
+    return np.maximum(z[0], np.minimum(z[1:-1], z[2:]).max(axis=0))
+
+
 def previous_turns(docs: Sequence[Tokens], call_ids: Sequence[Any]) -> list[Tokens | None]:
     """The turn before each utterance in its call (None at a call's start); rows sorted by call, turn."""
     return [docs[i - 1] if i and call_ids[i - 1] == call_ids[i] else None for i in range(len(docs))]
@@ -215,11 +245,24 @@ class BehaviourModel:
     def probabilities(self, docs: Sequence[Tokens], contexts: Sequence[Tokens | None] | None = None) -> np.ndarray:
         """Probability of each behaviour in each utterance, shape (len(docs), n_behaviours).
 
-        ``contexts`` holds the previous turn of each utterance (None at a call's start)."""
+        ``contexts`` holds the previous turn of each utterance (None at a call's start). A turn
+        longer than ``WINDOW_WORDS`` is scored whole and in overlapping windows (:func:`_agreed`)."""
         if not docs:
             return np.zeros((0, len(self.behaviours)), dtype=np.float32)
-        z = self.features.transform(docs, contexts) @ self.weights + self.intercepts
-        return 1.0 / (1.0 + np.exp(-np.asarray(z)))
+        if contexts is None:
+            contexts = [None] * len(docs)
+        parts: list[Tokens] = []
+        part_contexts: list[Tokens | None] = []
+        spans: list[tuple[int, int]] = []
+        for doc, ctx in zip(docs, contexts, strict=True):
+            windows = _windows(doc)
+            spans.append((len(parts), len(parts) + len(windows)))
+            parts += windows
+            part_contexts += [ctx] * len(windows)
+        z = np.asarray(self.features.transform(parts, part_contexts) @ self.weights + self.intercepts)
+        if len(parts) > len(docs):
+            z = np.stack([_agreed(z[a:b]) for a, b in spans])
+        return 1.0 / (1.0 + np.exp(-z))
 
     def find(self, docs: Sequence[Tokens], speakers: Sequence[str],
              contexts: Sequence[Tokens | None] | None = None) -> list[tuple[int, str, float]]:
