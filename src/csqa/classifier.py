@@ -261,7 +261,11 @@ class BehaviourModel:
             part_contexts += [ctx] * len(windows)
         z = np.asarray(self.features.transform(parts, part_contexts) @ self.weights + self.intercepts)
         if len(parts) > len(docs):
-            z = np.stack([_agreed(z[a:b]) for a, b in spans])
+            whole = z[[a for a, _ in spans]]
+            for i, (a, b) in enumerate(spans):
+                if b - a > 1:
+                    whole[i] = _agreed(z[a:b])
+            z = whole
         return 1.0 / (1.0 + np.exp(-z))
 
     def find(self, docs: Sequence[Tokens], speakers: Sequence[str],
