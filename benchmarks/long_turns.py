@@ -29,15 +29,14 @@ from csqa import classifier
 from csqa.evaluation import errors, markdown, summary
 
 
-def _score(files: list[str], model: str) -> pd.Series:
-    """Turn-level "F1 (precision/recall, n)" per behaviour, all languages."""
-    result = csqa.score(files, model=model)
+def _f1(result: csqa.ScoreResult) -> pd.Series:
+    """Turn-level "F1 (precision/recall, n)" per behaviour, all languages, of a scored gold batch."""
     return summary(csqa.evaluate(result, result.utterances, level="turn"), level="turn")["all"]
 
 
-def padded_copy(files: list[str], quiet_model: str, out_dir: Path, seed: int = 7) -> list[str]:
-    """Write a padded copy of each labelled JSONL file to ``out_dir``; return the new paths."""
-    result = csqa.score(files, model=quiet_model)
+def padded_copy(files: list[str], result: csqa.ScoreResult, out_dir: Path, seed: int = 7) -> list[str]:
+    """Write a padded copy of each labelled JSONL file to ``out_dir``, quiet turns judged by
+    ``result`` (the files scored as they are); return the new paths."""
     rows = result.utterances
     found = errors(result.hits, rows).query("kind == 'fp'")
     noisy = pd.MultiIndex.from_arrays([rows["call_id"], rows["turn"]]).isin(
@@ -67,13 +66,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", default="shipped", help='Model file or "shipped".')
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        padded = padded_copy(args.gold, args.model, Path(tmp))
-        as_written = _score(args.gold, args.model)
-        with_windows = _score(padded, args.model)
+        as_scored = csqa.score(args.gold, model=args.model)
+        as_written = _f1(as_scored)
+        padded = padded_copy(args.gold, as_scored, Path(tmp))
+        with_windows = _f1(csqa.score(padded, model=args.model))
         windows = classifier.WINDOW_WORDS
         classifier.WINDOW_WORDS = sys.maxsize
         try:
-            without_windows = _score(padded, args.model)
+            without_windows = _f1(csqa.score(padded, model=args.model))
         finally:
             classifier.WINDOW_WORDS = windows
     table = pd.DataFrame({"as written": as_written, "padded, no windows": without_windows,
