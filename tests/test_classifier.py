@@ -21,7 +21,7 @@ from csqa.model_files import load_model, save_model
 from csqa.nlp import tokenize
 from csqa.pipeline import make_settings
 from csqa.scorecard import Scorecard
-from csqa.training import tokenise, train
+from csqa.training import fit_linear, tokenise, train
 
 # A small labelled set built from parts: apologies (in three languages) and turns that share
 # their words but do not apologise.
@@ -109,6 +109,19 @@ def test_training_reports_cross_validated_figures_and_skips_thin_behaviours() ->
     fig = m.info["behaviours"]["apology"]
     assert fig["positives"] == len(_SORRY) * len(_FOR)
     assert 0.5 <= fig["threshold"] <= 0.95 and 0.0 <= fig["cv_recall"] <= 1.0
+
+
+def test_linear_fit_is_one_weight_vector_led_by_the_telling_phrase() -> None:
+    # Columns: a phrase only apologies have, a word every turn has, and a word only the others have.
+    docs = [tokenize(t) for t in ["sorry for the wait", "sorry for that", "the wait is long", "the line is busy"] * 5]
+    y = np.array([True, True, False, False] * 5)
+    f = Features.fit(docs)
+    coef, intercept = fit_linear(f.transform(docs), y)
+    assert coef.shape == (f.n_features,) and isinstance(intercept, float)
+    assert coef[f.words["sorry"]] > abs(coef[f.words["the"]])
+    assert coef[f.words["busy"]] < 0
+    scores = f.transform(docs) @ coef + intercept
+    assert scores[y].min() > scores[~y].max()
 
 
 def test_training_rejects_unknown_behaviours_and_unlabelled_tables() -> None:
