@@ -60,6 +60,16 @@ def test_feature_rows_are_unit_length_and_unknown_words_add_nothing() -> None:
     assert (x[1] != x[2]).nnz == 0  # the unknown word changes nothing
 
 
+def test_word_features_run_to_trigrams_and_evidence_shares_them_out() -> None:
+    docs = [tokenize("as i said the fee stays"), tokenize("as i said before")]
+    f = Features.fit(docs)
+    assert {"as", "_as i", "_as i said"} <= set(f.words) and "_as i said the" not in f.words
+    weights = np.zeros(f.n_features)
+    weights[f.words["_as i said"]] = 3.0
+    shares = f.word_shares(docs[0], weights)
+    assert np.allclose(shares[:3], shares[0]) and shares[0] > 0 and not shares[3:].any()
+
+
 def test_trained_model_finds_an_unseen_apology_and_not_a_lookalike(model) -> None:
     docs = tokenise(["uh im so sorry about the trouble sir", "sorry can you repeat that"])
     found = model.find(docs, ["agent", "agent"])

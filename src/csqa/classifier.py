@@ -1,8 +1,8 @@
 """Trained behaviour classifiers: word and character n-grams, one logistic regression per behaviour.
 
 The lexicons are precise but catch only the wordings someone wrote down. For open-ended
-behaviours (arguing, hostility, next steps said a hundred ways) a linear model over word uni-
-and bigrams plus character n-grams inside words generalises further: the character n-grams
+behaviours (arguing, hostility, next steps said a hundred ways) a linear model over word uni-,
+bi- and trigrams plus character n-grams inside words generalises further: the character n-grams
 carry affixes (``nag-``, ``-kan``, ``i-``), spelling variants and speech-to-text slips, in any
 of the three languages and in mixed speech. The detector OR-s the model's hits with the
 lexicon's (:func:`csqa.detection.detect`).
@@ -34,6 +34,8 @@ FORMAT = 1
 """Version of the saved model layout; :func:`csqa.models.load_model` refuses other versions."""
 CHAR_NGRAMS = (2, 5)
 """Lengths of the character n-grams taken inside each word (padded with a space each side)."""
+WORD_NGRAMS = 3
+"""Longest run of words taken as one feature ("as i said", "not my problem")."""
 MIN_DF = 2
 """An n-gram must occur in at least this many training utterances to become a feature."""
 CONTEXT_WEIGHT = 0.5
@@ -56,8 +58,8 @@ def word_char_ngrams(form: str, lengths: tuple[int, int] = CHAR_NGRAMS) -> list[
 
 
 def _word_features(forms: Sequence[str]) -> list[str]:
-    """Word unigrams and bigrams of one utterance (bigrams joined by a space, prefixed ``_``)."""
-    return [*forms, *(f"_{a} {b}" for a, b in zip(forms, forms[1:]))]
+    """Word n-grams of one utterance, 1 to ``WORD_NGRAMS`` words (longer ones joined by a space, prefixed ``_``)."""
+    return [*forms, *(f"_{' '.join(forms[i:i + n])}" for n in range(2, WORD_NGRAMS + 1) for i in range(len(forms) - n + 1))]
 
 
 @dataclass
@@ -67,7 +69,7 @@ class Features:
     Attributes
     ----------
     words : dict
-        Word unigram / bigram -> column.
+        Word n-gram -> column.
     chars : dict
         Character n-gram -> column (after the word columns).
     idf : ndarray
@@ -148,16 +150,18 @@ class Features:
 
     def word_shares(self, doc: Tokens, weights: np.ndarray) -> np.ndarray:
         """Each word's share of a linear score ``weights`` (before normalisation): its own
-        unigram and character n-grams, and half of each bigram it is part of."""
+        unigram and character n-grams, and an equal part of each longer word n-gram it is in."""
         w = weights * self.idf
-        shares = np.zeros(len(doc.forms), dtype=np.float64)
-        for i, form in enumerate(doc.forms):
+        forms = doc.forms
+        shares = np.zeros(len(forms), dtype=np.float64)
+        for i, form in enumerate(forms):
             shares[i] += w[self._chars_of(form)].sum()
             if (c := self.words.get(form)) is not None:
                 shares[i] += w[c]
-            if i and (c := self.words.get(f"_{doc.forms[i - 1]} {form}")) is not None:
-                shares[i - 1] += w[c] / 2
-                shares[i] += w[c] / 2
+        for n in range(2, WORD_NGRAMS + 1):
+            for i in range(len(forms) - n + 1):
+                if (c := self.words.get(f"_{' '.join(forms[i:i + n])}")) is not None:
+                    shares[i:i + n] += w[c] / n
         return shares
 
 
