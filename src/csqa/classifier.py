@@ -1,4 +1,4 @@
-"""Trained behaviour classifiers: word and character n-grams, one logistic regression per behaviour.
+"""Trained behaviour classifiers: word and character n-grams, one linear classifier per behaviour.
 
 The lexicons are precise but catch only the wordings someone wrote down. For open-ended
 behaviours (arguing, hostility, next steps said a hundred ways) a linear model over word uni-,

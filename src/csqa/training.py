@@ -1,8 +1,9 @@
 """Train a :class:`csqa.classifier.BehaviourModel` from gold-labelled utterances (``csqa train``).
 
 Input is the gold-label format (canonical utterance JSONL plus ``labels``). Each behaviour gets
-one logistic regression over the shared n-gram features, trained on the turns of the speaker
-it belongs to. Its threshold is chosen from out-of-fold probabilities (folds grouped by call,
+one linear classifier over the shared n-gram features (:func:`fit_linear`: the mean of a plain
+and a log-count-ratio-scaled logistic regression), trained on the turns of the speaker it
+belongs to. Its threshold is chosen from out-of-fold probabilities (folds grouped by call,
 so turns of one call never sit on both sides): the lowest threshold, not below 0.5, whose
 cross-validated precision reaches ``target_precision``. The cross-validated precision and
 recall at that threshold are kept in the model's ``info``.
