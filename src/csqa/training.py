@@ -187,7 +187,7 @@ def labelled_calls(paths: Sequence[str], default_split: str = "all") -> pd.DataF
 
 
 def fit_linear(x: sp.spmatrix, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """Weights and intercept of one behaviour's linear classifier over feature rows ``x`` and labels ``y``.
+    """Weights and intercept of one behaviour's linear classifier over feature rows ``x`` and labels ``y`` (true: positive).
 
     The mean of two logistic regressions (``C``, balanced class weights): one on the features as
     they are, one on the features scaled by their log-count ratio, the log of how much more often
@@ -197,6 +197,8 @@ def fit_linear(x: sp.spmatrix, y: np.ndarray) -> tuple[np.ndarray, float]:
     evidence the others need. Both are linear in the features, so their mean is one weight vector
     (the scaled regression's weights multiplied back by the ratios)."""
     from sklearn.linear_model import LogisticRegression
+
+    y = np.asarray(y, dtype=bool)
 
     def regression(features: sp.spmatrix) -> tuple[np.ndarray, float]:
         model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear").fit(features, y)
