@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from csqa import classifier
-from csqa.classifier import WINDOW_WORDS, Features, _agreed, _windows, word_char_ngrams
+from csqa.classifier import WINDOW_WORDS, Features, _agreed, _windows, window_around, word_char_ngrams
 from csqa.cli import app
 from csqa.detection import detect
 from csqa.errors import InputError, ModelError, ScorecardError
@@ -187,6 +187,38 @@ def test_model_overrules_lexicon_hits_it_scores_below_its_floor(model, call) -> 
     assert "apology" in set(trusting["behaviour"])
     assert "apology" not in set(doubting["behaviour"])
     assert set(doubting["behaviour"]) == set(trusting["behaviour"]) - {"apology"}  # other behaviours untouched
+
+
+def test_window_around_centres_the_span_and_keeps_short_turns_whole() -> None:
+    short = tokenize("so sorry for the wait")
+    assert window_around(short, 3, 8) is short
+    text = " ".join(f"w{i}" for i in range(50))
+    doc = tokenize(text)
+    start = text.index("w30")
+    window = window_around(doc, start, start + 3)
+    assert len(window.forms) == WINDOW_WORDS and window.forms[WINDOW_WORDS // 2] == "w30"
+    assert window_around(doc, text.index("w49"), len(text)).forms[-1] == "w49"  # clipped at the end
+
+
+def test_a_long_turn_lexicon_hit_is_confirmed_on_the_words_around_it(model, call, monkeypatch) -> None:
+    from dataclasses import replace
+
+    # Windows far apart, so no window of the whole-turn score holds the apology in the middle.
+    monkeypatch.setattr(classifier, "WINDOW_STRIDE", 1000)
+    filler = "okay let me check the account one moment please i will transfer you"
+    turn = f"{filler} {filler} so sorry for the wrong charge {filler} {filler}"
+    c = call([("customer", "my parcel never came"), ("agent", turn)])
+    doc = tokenise([turn])[0]
+    start = turn.index("so sorry")
+    column = model.behaviours.index("apology")
+    whole = model.probabilities([doc])[0, column]
+    local = model.probabilities([window_around(doc, start, start + 8)])[0, column]
+    assert local > whole
+    silent = replace(model, thresholds=np.full(len(model.behaviours), 1.01, dtype=np.float32))
+    found = detect(c, model=replace(silent, confirm_floor=float(whole + local) / 2)).hits
+    assert "apology" in set(found["behaviour"])
+    above = detect(c, model=replace(silent, confirm_floor=float(local) + 0.01)).hits
+    assert "apology" not in set(above["behaviour"])
 
 
 def test_confirm_floor_is_saved_with_the_model(model, tmp_path: Path) -> None:

@@ -173,9 +173,27 @@ def _windows(doc: Tokens) -> list[Tokens]:
     n = len(doc.forms)
     if n <= WINDOW_WORDS:
         return [doc]
-    starts = [*range(0, n - WINDOW_WORDS, WINDOW_STRIDE), n - WINDOW_WORDS]
-    return [doc, *(Tokens(doc.forms[a:a + WINDOW_WORDS], doc.starts[a:a + WINDOW_WORDS], doc.ends[a:a + WINDOW_WORDS],
-                          doc.boundary_before[a:a + WINDOW_WORDS], doc.n_upper, doc.lang_counts) for a in starts)]
+    return [doc, *(_words(doc, a, a + WINDOW_WORDS) for a in [*range(0, n - WINDOW_WORDS, WINDOW_STRIDE), n - WINDOW_WORDS])]
+
+
+def _words(doc: Tokens, a: int, b: int) -> Tokens:
+    """Words ``a`` to ``b`` (exclusive) of an utterance, as an utterance of their own."""
+    return Tokens(doc.forms[a:b], doc.starts[a:b], doc.ends[a:b], doc.boundary_before[a:b], doc.n_upper, doc.lang_counts)
+
+
+def window_around(doc: Tokens, start: int, end: int) -> Tokens:
+    """The ``WINDOW_WORDS`` words of an utterance centred on its characters ``start`` to ``end``
+    (the whole utterance when it is no longer than that).
+
+    A lexicon hit in a long turn is confirmed by the model on these words, not on the whole turn,
+    whose score the rest of the turn dilutes (:func:`csqa.detection.detect`)."""
+    n = len(doc.forms)
+    if n <= WINDOW_WORDS:
+        return doc
+    inside = [i for i in range(n) if doc.ends[i] > start and doc.starts[i] < end] or [0]
+    first = (inside[0] + inside[-1]) // 2 - WINDOW_WORDS // 2
+    first = max(0, min(first, n - WINDOW_WORDS))
+    return _words(doc, first, first + WINDOW_WORDS)
 
 
 def _agreed(z: np.ndarray) -> np.ndarray:

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csqa.classifier import BehaviourModel, previous_turns
+from csqa import classifier
+from csqa.classifier import BehaviourModel, previous_turns, window_around
 from csqa.detection.base import CUE_COLUMNS, CallContext, hits_frame
 from csqa.detection.conversation import RULES, build_rules
 from csqa.detection.lexical import LexicalDetector
@@ -127,9 +128,10 @@ def detect(
                 where.append(rule.where)
     scores = pd.DataFrame(index=u.index)
     if model is not None:
-        prob = model.probabilities(docs, previous_turns(docs, calls))
+        contexts = previous_turns(docs, calls)
+        prob = model.probabilities(docs, contexts)
         scores = pd.DataFrame(prob, columns=list(model.behaviours), index=u.index)
-        hit_rows, where = _apply_model(model, prob, docs, speakers, calls, turns, texts, hit_rows, where)
+        hit_rows, where = _apply_model(model, prob, docs, contexts, speakers, calls, turns, texts, hit_rows, where)
     hits = hits_frame(pd.DataFrame(hit_rows, columns=list(hits_frame().columns)))
     hits = _keep_in_position(hits, pd.Series(where, dtype=object), u)
     cues = pd.DataFrame(cue_rows, columns=list(CUE_COLUMNS))
@@ -145,17 +147,29 @@ def detect(
     return Detection(hits_frame(hits), lang.reindex(utterances.index), call_lang)
 
 
-def _apply_model(model: BehaviourModel, prob: np.ndarray, docs: list[Tokens], speakers: list[str], calls: list[Any],
-                 turns: list[int], texts: list[str], lexical: list[tuple], where: list[str]) -> tuple[list[tuple], list[str]]:
+def _apply_model(model: BehaviourModel, prob: np.ndarray, docs: list[Tokens], contexts: list[Tokens | None],
+                 speakers: list[str], calls: list[Any], turns: list[int], texts: list[str], lexical: list[tuple],
+                 where: list[str]) -> tuple[list[tuple], list[str]]:
     """The lexicon's hit rows (and their ``where``) with the model's verdict (``prob``, its
-    probabilities for ``docs``) applied: lexicon hits of the model's behaviours in turns it scores
-    below its ``confirm_floor`` are dropped, and its own finds in turns the lexicon did not already
-    find them in are added."""
+    probabilities for ``docs`` after ``contexts``) applied: lexicon hits of the model's behaviours
+    that it scores below its ``confirm_floor`` are dropped, and its own finds in turns the lexicon
+    did not already find them in are added. In a turn longer than the model's windows a lexicon
+    hit is also scored on the words around it (:func:`csqa.classifier.window_around`), and kept
+    when either score reaches the floor."""
     if model.confirm_floor > 0:
         row_of = {(c, t): i for i, (c, t) in enumerate(zip(calls, turns))}
         column = {b: j for j, b in enumerate(model.behaviours)}
-        kept = [k for k, r in enumerate(lexical)
-                if r[3] not in column or prob[row_of[r[0], r[1]], column[r[3]]] >= model.confirm_floor]
+        doubted = [k for k, r in enumerate(lexical)
+                   if r[3] in column and prob[row_of[r[0], r[1]], column[r[3]]] < model.confirm_floor]
+        long = [k for k in doubted if len(docs[row_of[lexical[k][0], lexical[k][1]]].forms) > classifier.WINDOW_WORDS]
+        if long:
+            rows = [row_of[lexical[k][0], lexical[k][1]] for k in long]
+            local = model.probabilities([window_around(docs[i], lexical[k][4], lexical[k][5]) for i, k in zip(rows, long)],
+                                        [contexts[i] for i in rows])
+            confirmed = {k for j, k in enumerate(long) if local[j, column[lexical[k][3]]] >= model.confirm_floor}
+            doubted = [k for k in doubted if k not in confirmed]
+        dropped = set(doubted)
+        kept = [k for k in range(len(lexical)) if k not in dropped]
         lexical, where = [lexical[k] for k in kept], [where[k] for k in kept]
     have = {(r[0], r[1], r[3]) for r in lexical}
     added = []
