@@ -159,16 +159,13 @@ def _apply_model(model: BehaviourModel, prob: np.ndarray, docs: list[Tokens], co
     if model.confirm_floor > 0:
         row_of = {(c, t): i for i, (c, t) in enumerate(zip(calls, turns))}
         column = {b: j for j, b in enumerate(model.behaviours)}
-        doubted = [k for k, r in enumerate(lexical)
-                   if r[3] in column and prob[row_of[r[0], r[1]], column[r[3]]] < model.confirm_floor]
-        long = [k for k in doubted if len(docs[row_of[lexical[k][0], lexical[k][1]]].forms) > classifier.WINDOW_WORDS]
+        row = [row_of[r[0], r[1]] for r in lexical]
+        dropped = {k for k, r in enumerate(lexical) if r[3] in column and prob[row[k], column[r[3]]] < model.confirm_floor}
+        long = [k for k in sorted(dropped) if len(docs[row[k]].forms) > classifier.WINDOW_WORDS]
         if long:
-            rows = [row_of[lexical[k][0], lexical[k][1]] for k in long]
-            local = model.probabilities([window_around(docs[i], lexical[k][4], lexical[k][5]) for i, k in zip(rows, long)],
-                                        [contexts[i] for i in rows])
-            confirmed = {k for j, k in enumerate(long) if local[j, column[lexical[k][3]]] >= model.confirm_floor}
-            doubted = [k for k in doubted if k not in confirmed]
-        dropped = set(doubted)
+            local = model.probabilities([window_around(docs[row[k]], lexical[k][4], lexical[k][5]) for k in long],
+                                        [contexts[row[k]] for k in long])
+            dropped -= {k for j, k in enumerate(long) if local[j, column[lexical[k][3]]] >= model.confirm_floor}
         kept = [k for k in range(len(lexical)) if k not in dropped]
         lexical, where = [lexical[k] for k in kept], [where[k] for k in kept]
     have = {(r[0], r[1], r[3]) for r in lexical}
