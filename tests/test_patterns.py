@@ -116,3 +116,11 @@ def test_a_group_of_groups_compiles_to_a_factored_regex() -> None:
     regex = compile_regex(pattern).pattern
     assert regex.count("(?:a) ") == 1  # one branch for "a", not one per combination (9)
     assert [m.group() for m in compile_regex(pattern).finditer("x c e h j k ")] == ["c e h ", "j k "]
+
+
+def test_hesitations_are_not_tokens_but_particles_and_punctuation_boundaries_stay() -> None:
+    t = tokenize("i uh dont know, um sir erm eh kayo po kasi")
+    assert t.forms == ["i", "dont", "know", "sir", "eh", "kayo", "po", "kasi"]
+    assert t.boundary_before == [False, False, False, True, False, False, False, False]
+    text = "i uh dont know, um sir erm eh kayo po kasi"
+    assert [text[a:b] for a, b in zip(t.starts, t.ends)][:4] == ["i", "dont", "know", "sir"]

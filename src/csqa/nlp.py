@@ -69,6 +69,14 @@ NUMBER_WORDS = frozenset(
 """Spoken digits. A name given with a phone number ("marites gonzales zero nine...") ends at
 them, and digits spelled in capitals ("A B DUA DUA SEMBILAN") are not shouting."""
 
+HESITATIONS = frozenset(
+    "uh uhh uhm uhmm um umm er err erm ermm emm emmm ehm ahm hmm hm mm mhm".split()
+)
+"""Sounds of hesitation that speech-to-text writes as words. They are left out of the tokens, so
+"i uh dont know" matches what "i dont know" matches and the model reads the same words. "ah",
+"eh" and "oh" are not here: they are also particles and interjections that carry meaning in
+Malay and Tagalog ("eh kayo po kasi")."""
+
 
 def tokenize(text: str) -> Tokens:
     """Tokenise ``text`` once and return its :class:`Tokens`."""
@@ -76,8 +84,10 @@ def tokenize(text: str) -> Tokens:
 
 
 # What csqa needs to know about a vocabulary entry, computed once per distinct token text:
-# (normal form, is punctuation, written in capitals, length, language of the function word).
-_Lexeme = tuple[str, bool, bool, int, "str | None"]
+# (normal form, what to skip it as, written in capitals, length, language of the function word);
+# skipped: _WORD (not skipped), _PUNCTUATION (marks a boundary) or _HESITATION (no trace).
+_Lexeme = tuple[str, int, bool, int, "str | None"]
+_WORD, _PUNCTUATION, _HESITATION = 0, 1, 2
 _LEXEMES: dict[int, _Lexeme] = {}
 
 
@@ -87,7 +97,8 @@ def _describe(orth: int, vocab: spacy.vocab.Vocab) -> _Lexeme:
     text = vocab.strings[orth]
     form = text.lower().translate(_APOSTROPHES)
     capitals = len(text) > 1 and text.isupper() and form not in NUMBER_WORDS
-    lex = (form, vocab[orth].is_punct, capitals, len(text), word_languages().get(form))
+    skip = _PUNCTUATION if vocab[orth].is_punct else _HESITATION if form in HESITATIONS else _WORD
+    lex = (form, skip, capitals, len(text), word_languages().get(form))
     _LEXEMES[orth] = lex
     return lex
 
@@ -110,7 +121,7 @@ def tokens_from_doc(doc: spacy.tokens.Doc) -> Tokens:
     for orth, idx in array.tolist():
         lex = lexemes.get(orth) or _describe(orth, doc.vocab)
         if lex[1]:
-            pending_boundary = True
+            pending_boundary = pending_boundary or lex[1] == _PUNCTUATION
             continue
         forms.append(lex[0])
         starts.append(idx)
