@@ -22,7 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 import csqa
-from csqa.evaluation import markdown, summary
+from csqa.evaluation import markdown
+from gold_copies import rewritten_copy, turn_f1
 
 HESITATIONS = ("uh", "um", "erm", "hmm")
 PARTICLES = ("ah", "eh")
@@ -31,30 +32,23 @@ _PUNCTUATION = re.compile(r"[^\w\s'-]")
 
 def _f1(paths: list[str], model: str) -> pd.Series:
     """Turn-level "F1 (precision/recall, n)" per behaviour, all languages."""
-    result = csqa.score(paths, model=model)
-    return summary(csqa.evaluate(result, result.utterances, level="turn"), level="turn")["all"]
+    return turn_f1(csqa.score(paths, model=model))
 
 
 def noisy_copy(files: list[str], out_dir: Path, fillers: tuple[str, ...], rate: float, seed: int = 0) -> list[str]:
     """Write each labelled file to ``out_dir`` in lower case without punctuation, with one of
     ``fillers`` after each word with probability ``rate``; return the new paths."""
     rng = random.Random(seed)
-    paths = []
-    for path in files:
-        table = pd.read_json(path, lines=True)
-        texts = []
-        for text in table["text"]:
-            words = []
-            for word in _PUNCTUATION.sub(" ", str(text).lower()).split():
-                words.append(word)
-                if fillers and rng.random() < rate:
-                    words.append(rng.choice(fillers))
-            texts.append(" ".join(words))
-        table["text"] = texts
-        out = out_dir / Path(path).name
-        table.to_json(out, orient="records", lines=True, force_ascii=False)
-        paths.append(str(out))
-    return paths
+
+    def add_fillers(row: pd.Series) -> str:
+        words = []
+        for word in _PUNCTUATION.sub(" ", str(row["text"]).lower()).split():
+            words.append(word)
+            if fillers and rng.random() < rate:
+                words.append(rng.choice(fillers))
+        return " ".join(words)
+
+    return rewritten_copy(files, out_dir, add_fillers)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -26,12 +26,8 @@ import pandas as pd
 
 import csqa
 from csqa import classifier
-from csqa.evaluation import errors, markdown, summary
-
-
-def _f1(result: csqa.ScoreResult) -> pd.Series:
-    """Turn-level "F1 (precision/recall, n)" per behaviour, all languages, of a scored gold batch."""
-    return summary(csqa.evaluate(result, result.utterances, level="turn"), level="turn")["all"]
+from csqa.evaluation import errors, markdown
+from gold_copies import rewritten_copy, turn_f1
 
 
 def padded_copy(files: list[str], result: csqa.ScoreResult, out_dir: Path, seed: int = 7) -> list[str]:
@@ -44,20 +40,14 @@ def padded_copy(files: list[str], result: csqa.ScoreResult, out_dir: Path, seed:
     quiet = rows[(rows["labels"].map(len) == 0) & (rows["text"].str.split().str.len() >= 6) & ~noisy]
     pools = {key: list(zip(g["call_id"], g["text"])) for key, g in quiet.groupby(["speaker", "lang"])}
     rng = random.Random(seed)
-    paths = []
-    for path in files:
-        table = pd.read_json(path, lines=True)
-        texts = []
-        for call_id, speaker, lang, text in zip(table["call_id"], table["speaker"], table["lang"], table["text"]):
-            pool = pools.get((speaker, lang), [])
-            pool = pool if len(pool) >= 20 else pools[(speaker, "en")]
-            before, after = [t for c, t in rng.sample(pool, 4) if c != call_id][:2]
-            texts.append(f"{before} {text} {after}")
-        table["text"] = texts
-        out = out_dir / Path(path).name
-        table.to_json(out, orient="records", lines=True, force_ascii=False)
-        paths.append(str(out))
-    return paths
+
+    def pad(row: pd.Series) -> str:
+        pool = pools.get((row["speaker"], row["lang"]), [])
+        pool = pool if len(pool) >= 20 else pools[(row["speaker"], "en")]
+        before, after = [t for c, t in rng.sample(pool, 4) if c != row["call_id"]][:2]
+        return f"{before} {row['text']} {after}"
+
+    return rewritten_copy(files, out_dir, pad)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -67,13 +57,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         as_scored = csqa.score(args.gold, model=args.model)
-        as_written = _f1(as_scored)
+        as_written = turn_f1(as_scored)
         padded = padded_copy(args.gold, as_scored, Path(tmp))
-        with_windows = _f1(csqa.score(padded, model=args.model))
+        with_windows = turn_f1(csqa.score(padded, model=args.model))
         windows = classifier.WINDOW_WORDS
         classifier.WINDOW_WORDS = sys.maxsize
         try:
-            without_windows = _f1(csqa.score(padded, model=args.model))
+            without_windows = turn_f1(csqa.score(padded, model=args.model))
         finally:
             classifier.WINDOW_WORDS = windows
     table = pd.DataFrame({"as written": as_written, "padded, no windows": without_windows,
