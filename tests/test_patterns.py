@@ -124,3 +124,15 @@ def test_hesitations_are_not_tokens_but_particles_and_punctuation_boundaries_sta
     assert t.boundary_before == [False, False, False, True, False, False, False, False]
     text = "i uh dont know, um sir erm eh kayo po kasi"
     assert [text[a:b] for a, b in zip(t.starts, t.ends)][:4] == ["i", "dont", "know", "sir"]
+
+
+@pytest.mark.parametrize(("pattern", "text", "spans"), [
+    ("(i am|im)? @intens* sorry", "im ah really sorry", ["im ah really sorry"]),  # inside: skipped
+    ("i will check", "i will eh check ah", ["i will eh check"]),  # after the last word: outside
+    ("sorry", "ah sorry", ["sorry"]),  # before the first word: outside
+    ("sorry ah", "sorry ah", ["sorry ah"]),  # named by the pattern: matched
+    ("minta maaf", "minta ah maaf minta maaf", ["minta ah maaf", "minta maaf"]),
+    ("sorry po", "sorry lah po", []),  # only ah and eh are skipped
+])
+def test_the_particles_ah_and_eh_do_not_break_a_phrase(pattern: str, text: str, spans: list[str]) -> None:
+    assert _spans(pattern, text) == spans

@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 
+from csqa.nlp import INNER_PARTICLES
 from csqa.patterns import Element, Pattern, Unit
 
 
@@ -67,7 +68,10 @@ class TokenMatcher:
         """Return ``(pattern_index, start, end)`` for the longest match of each pattern at each start.
 
         ``start``/``end`` are word indices into ``forms`` (end exclusive). A pattern that matches
-        at several overlapping places is reported at the first of them only.
+        at several overlapping places is reported at the first of them only. A particle of
+        :data:`csqa.nlp.INNER_PARTICLES` between a phrase's words does not break it: the
+        utterance is also matched with them left out ("im ah really sorry" matches what "im
+        really sorry" matches), and a match reports its span in the words as spoken.
         """
         key = tuple(forms)
         cached = self._cache.get(key)
@@ -75,7 +79,12 @@ class TokenMatcher:
             return cached
         if len(self._cache) >= CACHE_SIZE:
             self._cache.clear()
-        self._cache[key] = out = self._match(forms)
+        out = self._match(forms)
+        if not INNER_PARTICLES.isdisjoint(key):
+            kept = [i for i, form in enumerate(forms) if form not in INNER_PARTICLES]
+            out = _first_per_place(out + [(idx, kept[s], kept[e - 1] + 1)
+                                          for idx, s, e in self._match([forms[i] for i in kept])])
+        self._cache[key] = out
         return out
 
     def _match(self, forms: Sequence[str]) -> list[tuple[int, int, int]]:
@@ -111,6 +120,19 @@ class TokenMatcher:
                     out.append((idx, start_of[m.start()], end_of[m.end()]))
         out.sort(key=lambda m: (m[1], m[0]))
         return out
+
+
+def _first_per_place(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Of each pattern's matches, keep the longest at the first start and drop those that
+    overlap a kept one; sorted like :meth:`TokenMatcher.__call__` reports them."""
+    kept: list[tuple[int, int, int]] = []
+    reach: dict[int, int] = {}
+    for idx, start, end in sorted(matches, key=lambda m: (m[0], m[1], -m[2])):
+        if start >= reach.get(idx, 0):
+            kept.append((idx, start, end))
+            reach[idx] = end
+    kept.sort(key=lambda m: (m[1], m[0]))
+    return kept
 
 
 def _required_words(element: Element) -> frozenset[str]:

@@ -78,6 +78,12 @@ HESITATIONS = frozenset(
 Malay and Tagalog ("eh kayo po kasi")."""
 
 
+INNER_PARTICLES = frozenset({"ah", "eh"})
+"""Particles that stay tokens but do not break a lexicon phrase when said between its words:
+"i will ah check" matches "i will check". They are matched where a pattern names them ("ok
+ah"), and spoken at a phrase's edge they are outside its match."""
+
+
 def tokenize(text: str) -> Tokens:
     """Tokenise ``text`` once and return its :class:`Tokens`."""
     return tokens_from_doc(tokenizer()(text))
