@@ -456,9 +456,9 @@ def test_scorecard_docs_show_the_shipped_files(name):
 def test_scorecard_true_false_detector_parameter(tmp_path) -> None:
     good = tmp_path / "good.toml"
     good.write_text('[scorecard]\nname = "x"\n[items.apology]\nweight = 5\n'
-                    '[detectors."csqa.customer_signals.v1"]\nhostile_overrides_problem = false\n')
-    assert Scorecard.from_toml(good).detector_params("csqa.customer_signals.v1") == {"hostile_overrides_problem": False}
+                    '[detectors."csqa.customer_signals.v1"]\nhostile_overrides_problem = true\n')
+    assert Scorecard.from_toml(good).detector_params("csqa.customer_signals.v1") == {"hostile_overrides_problem": True}
     bad = tmp_path / "bad.toml"
-    bad.write_text(good.read_text().replace("= false", "= 3"))
+    bad.write_text(good.read_text().replace("= true", "= 3"))
     with pytest.raises(ScorecardError, match="hostile_overrides_problem = 3 is not true or false"):
         Scorecard.from_toml(bad)

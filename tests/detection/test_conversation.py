@@ -260,12 +260,13 @@ def test_conversation_spelled_out_code_in_capitals_is_not_shouting() -> None:
     assert sorted(hits.loc[hits["source"] == "csqa.shouting.v1", "turn"]) == [2]
 
 
-def test_conversation_hostile_turn_is_not_also_a_problem_report_unless_configured() -> None:
+def test_conversation_hostile_turn_is_also_a_problem_report_unless_configured() -> None:
     from csqa.detection.conversation import CustomerSignals
 
     u = make_call([("customer", "my bill is wrong"), ("customer", "your bill is a scam you thieves"), ("agent", "ok")])
     hits = [(0, "customer_reported_problem", "customer"), (1, "customer_reported_problem", "customer"), (1, "customer_hostile", "customer")]
-    assert _turns(CustomerSignals().detect(_ctx(u, hits=hits)), "customer_reported_problem") == [0]
-    assert _turns(CustomerSignals(hostile_overrides_problem=False).detect(_ctx(u, hits=hits)), "customer_reported_problem") == [0, 1]
+    assert _turns(CustomerSignals().detect(_ctx(u, hits=hits)), "customer_reported_problem") == [0, 1]
+    anger_only = CustomerSignals(hostile_overrides_problem=True)
+    assert _turns(anger_only.detect(_ctx(u, hits=hits)), "customer_reported_problem") == [0]
     first_report_is_angry = [(1, "customer_reported_problem", "customer"), (1, "customer_hostile", "customer")]
-    assert _turns(CustomerSignals().detect(_ctx(u, hits=first_report_is_angry)), "customer_reported_problem") == [1]
+    assert _turns(anger_only.detect(_ctx(u, hits=first_report_is_angry)), "customer_reported_problem") == [1]

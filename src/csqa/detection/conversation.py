@@ -98,12 +98,13 @@ class Shouting:
 @register("csqa.customer_signals.v1")
 @dataclass(frozen=True)
 class CustomerSignals:
-    """One signal per customer turn where they overlap: a hostile turn that *repeats* a problem
-    already reported earlier in the call is ``customer_hostile`` only (how the gold labels have
-    it: the anger is the news). The first report keeps both. Set
-    ``hostile_overrides_problem = false`` to keep both everywhere."""
+    """Optionally one signal per customer turn where they overlap. By default a hostile turn
+    that also states the problem carries both signals, as the catalogue and the gold labels have
+    it (``docs/gold-labels.md``). A team whose analysts count a hostile repeat as anger only sets
+    ``hostile_overrides_problem = true``: then a hostile turn that *repeats* a problem already
+    reported earlier in the call is ``customer_hostile`` only, and the first report keeps both."""
 
-    hostile_overrides_problem: bool = True
+    hostile_overrides_problem: bool = False
     emits: ClassVar[frozenset[str]] = frozenset({"customer_reported_problem"})
     replaces: ClassVar[frozenset[str]] = frozenset({"customer_reported_problem"})
 
