@@ -32,6 +32,9 @@ def _stated(turn: str, **meta: object) -> list[str]:
         ("opo ernesto tan po", "ernesto tan"),
         ("hello, saya mei ling, nak tanya premium naik ke", "mei ling"),                    # mixed
         ("uh kevin tan", "kevin tan"),                                                      # en, the whole turn
+        ("waalaikumsalam saya hafizah binti osman nak tanya pasal bagasi", "hafizah"),      # ms, a name beside "binti"
+        ("selamat pagi cik saya nama rohani binti said nak keluarkan duit", "rohani"),      # ms, "saya nama"
+        ("hi jun this is priya speaking i ordered a blender", "this is priya speaking"),    # en, after a greeted agent
     ],
 )
 def test_known_name_after_an_introducer_or_alone_is_stated(turn: str, evidence: str) -> None:
@@ -50,6 +53,12 @@ def test_known_name_after_an_introducer_or_alone_is_stated(turn: str, evidence: 
         "hi im calling about my wifes account, si lourdes reyes",  # "si" alone: someone else
         "saya faham tapi bil ni tetap salah",                      # "faham" is not a name
         "opo tama po yan",
+        "you think this is funny",                                 # "this is" in mid-sentence
+        "i already paid on the tenth this is second month",
+        "eh bank cakap tak terima apa apa pun",                    # someone else speaking
+        "kau cakap aku tipu ke ni",
+        "encik encik pandai cakap maaf",
+        "saya nak tanya pasal anak saya aina binti osman",         # someone else's name
     ],
 )
 def test_words_that_are_not_the_callers_name_are_not_stated(turn: str) -> None:

@@ -7,10 +7,12 @@ only a title opens the phrase, a listed name), the words right before a ``cue.na
 *po ito*", "aina *sini*"), or the customer's answer to the agent's name request
 (``cue.name_request``); the last two are then also ``customer_name_stated``. Two more ways a
 customer turn states the name need no phrase: a known given or family name (the lexicons'
-name lists, ``lexicons/xx/names.txt`` and the analyst's own, or the CRM's) right after an
-introducing word at the start of a clause ("saya faizal nak tanya", "oy si boyet santos to",
-"farah ni"), and a turn that is nothing but a name ("teresita manalo po"); the CRM name said
-anywhere in a customer turn also counts. The agent's own name is the word after a
+name lists, ``lexicons/xx/names.txt`` and the analyst's own, or the CRM's, or a word beside
+"bin" / "binti") right after an introducing word at the start of a clause ("saya faizal nak
+tanya", "saya hafizah binti osman", "oy si boyet santos to", "farah ni"), and a turn that is
+nothing but a name ("teresita manalo po"); the CRM name said anywhere in a customer turn also
+counts. An everyday English introduction ("this is", "i'm") in mid-sentence ("you think this is
+funny") gives a name only when it is a listed one. The agent's own name is the word after a
 ``cue.self_intro`` phrase in an agent turn and never counts. A name that is also a common word
 ("Joy", "Hope", "Bunga", "Ligaya") only counts where it is used to address someone: after an
 honorific (``cue.address``), or alone at the start or end of the turn.
@@ -76,17 +78,20 @@ def _names_after(text: str, pos: int, *, titles: bool = True, max_words: int = 3
 
 OPENERS = frozenset(
     "hi hello helo hallo hey hai hye yeah yes ya yup ok okay oh uh um umm erm er ah eh oy uy hoy good morning afternoon "
-    "evening pagi petang selamat malam assalamualaikum salam magandang umaga tanghali hapon gabi po opo si ni ini "
+    "evening pagi petang selamat malam assalamualaikum waalaikumsalam salam magandang umaga tanghali hapon gabi po opo si ni ini "
     "this is it its".split()
 )
 """Words that may come before a name at the start of a turn ("yeah hi, kevin here")."""
 
 
-INTRODUCERS = frozenset("saya sy aku ako ni ini im i am m its it s is this here speaking".split())
+INTRODUCERS = frozenset("saya sy aku ako ni ini nama im i am m its it s is this here speaking".split())
 """Words right before the speaker's own name ("saya faizal", "ako po si liza", "its kevin")."""
 
-AFTER_NAME = frozenset("ni sini here speaking ito to eto ire".split())
+AFTER_NAME = frozenset("ni sini here speaking ito to eto ire cakap bercakap".split())
 """Words right after the speaker's own name ("farah ni", "boyet santos to", "kevin here")."""
+
+PATRONYMIC = frozenset("bin binti bt bte".split())
+"""Words that join a Malay name to the father's ("hafizah binti osman")."""
 
 KIN_TITLES = frozenset("mak pak makcik pakcik kak akak abang bang adik ate kuya tita tito lola lolo".split())
 """Kinship words used as titles before a caller's name ("mak cik kiah", "ate liza")."""
@@ -136,6 +141,10 @@ def _self_named(said: str, names: frozenset[str] | set[str]) -> tuple[list[str],
     after it ("farah ni"), or making up the whole turn ("teresita manalo po"):
     (words, start, end), or None."""
     tokens, words = _name_words(said)
+    # a word beside "bin" / "binti" is a name too ("saya hafizah binti osman")
+    names = set(names) | {words[j] for i, w in enumerate(words) if w in PATRONYMIC for j in (i - 1, i + 1)
+                          if 0 <= j < len(words) and len(words[j]) > 2 and words[j] not in word_languages()
+                          and words[j] not in TITLES and words[j] not in NUMBER_WORDS}
 
     def new_clause(i: int) -> bool:
         return i > 0 and bool(said[tokens[i - 1].end():tokens[i].start()].strip(" "))
@@ -193,6 +202,21 @@ def _names_before(text: str, pos: int, max_words: int = 3, since: int = 0) -> tu
     return words, taken[-1].start(), taken[0].end()
 
 
+WEAK_INTRO = OPENERS | TITLES | frozenset("this is s thisis im i am m its it yes yeah ok okay oh sure".split())
+"""The words of an English introduction that is also everyday speech ("this is", "i'm")."""
+
+
+def _opens_clause(text: str, pos: int) -> bool:
+    """True when nothing but openers and titles ("hi", "good morning", "encik"), perhaps with the
+    agent's name greeted ("hi jun"), or the end of a sentence comes before ``pos``."""
+    before = text[:pos].rstrip()
+    if not before or before.endswith((",", ".", "!", "?", ":", ";")):
+        return True
+    words = [norm(w) for w in NAME_WORD.findall(re.split(r"[,.!?:;]", before)[-1])]
+    other = [i for i, w in enumerate(words) if w not in OPENERS | TITLES]
+    return not other or (len(other) == 1 and other[0] > 0 and words[other[0] - 1] in OPENERS)
+
+
 def _crm_name_said(said: str, crm_words: set[str]) -> tuple[list[str], int, int] | None:
     """A customer turn that says the CRM name ("the account is under aisha rahman"), unless a
     kinship word before it makes it someone else's ("my husband ahmad"): (words, start, end), or None."""
@@ -245,7 +269,11 @@ class CustomerName:
             found = _names_before(said, inside[0], since=row.start_char) if inside else None
             if found and norm(phrase[0].group()) not in OPENERS and not set(found[0]) <= name_list:
                 found = None  # "encik kerja sini": only a listed name stands after a title alone
-            found = found or _names_after(said, row.end_char)
+            if not found:
+                found = _names_after(said, row.end_char)
+                if found and not set(found[0]) <= name_list and not _opens_clause(said, row.start_char) \
+                        and {norm(m.group()) for m in phrase} <= WEAK_INTRO:
+                    found = None  # "you think this is funny": mid-sentence, only a listed name counts
             if found is None or (ING_NOT_NAME.match(found[0][0]) and found[0][0] not in name_list):
                 continue
             words, start, end = found
