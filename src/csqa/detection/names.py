@@ -1,18 +1,17 @@
 """The customer's name: where it comes from, and when the agent uses it.
 
 The customer's name is the CRM's (``customer_name``), the words the customer says after a
-``customer_name_stated`` phrase ("my name is", "nama saya", "ako po si") or inside one that ends
-with a ``cue.name_before`` phrase or an ``AFTER_NAME`` word ("si *jun dela paz* po ito"; where
-only a title opens the phrase, a listed name), the words right before a ``cue.name_before`` phrase at the start of a clause ("kevin *here*", "maria santos
-*po ito*", "aina *sini*"), or the customer's answer to the agent's name request
+``customer_name_stated`` phrase ("my name is", "nama saya", "ako po si") or inside one that
+ends with a ``cue.name_before`` phrase or an ``AFTER_NAME`` word ("si *jun dela paz* po ito"),
+the words right before a ``cue.name_before`` phrase at the start of a clause ("kevin *here*",
+"maria santos *po ito*", "aina *sini*"), or the customer's answer to the agent's name request
 (``cue.name_request``); the last two are then also ``customer_name_stated``. Two more ways a
 customer turn states the name need no phrase: a known given or family name (the lexicons'
 name lists, ``lexicons/xx/names.txt`` and the analyst's own, or the CRM's, or a word beside
 "bin" / "binti") right after an introducing word at the start of a clause ("saya faizal nak
 tanya", "saya hafizah binti osman", "oy si boyet santos to", "farah ni"), and a turn that is
 nothing but a name ("teresita manalo po"); the CRM name said anywhere in a customer turn also
-counts. An everyday English introduction ("this is", "i'm") in mid-sentence ("you think this is
-funny") gives a name only when it is a listed one. The agent's own name is the word after a
+counts (:func:`_name_of_phrase` says where a listed name is needed). The agent's own name is the word after a
 ``cue.self_intro`` phrase in an agent turn and never counts. A name that is also a common word
 ("Joy", "Hope", "Bunga", "Ligaya") only counts where it is used to address someone: after an
 honorific (``cue.address``), or alone at the start or end of the turn.
@@ -78,8 +77,8 @@ def _names_after(text: str, pos: int, *, titles: bool = True, max_words: int = 3
 
 OPENERS = frozenset(
     "hi hello helo hallo hey hai hye yeah yes ya yup ok okay oh uh um umm erm er ah eh oy uy hoy good morning afternoon "
-    "evening pagi petang selamat malam assalamualaikum waalaikumsalam salam magandang umaga tanghali hapon gabi po opo si ni ini "
-    "this is it its".split()
+    "evening pagi petang selamat malam assalamualaikum waalaikumsalam salam magandang umaga tanghali hapon gabi "
+    "po opo si ni ini this is it its".split()
 )
 """Words that may come before a name at the start of a turn ("yeah hi, kevin here")."""
 
@@ -217,6 +216,29 @@ def _opens_clause(text: str, pos: int) -> bool:
     return not other or (len(other) == 1 and other[0] > 0 and words[other[0] - 1] in OPENERS)
 
 
+def _name_of_phrase(said: str, start: int, end: int, closing_cues: list[int],
+                    listed: frozenset[str]) -> tuple[list[str], int, int] | None:
+    """The name a ``customer_name_stated`` phrase at ``said[start:end]`` states: (words, start,
+    end), or None. A phrase that ends with a ``cue.name_before`` phrase (starting at one of
+    ``closing_cues``) or an ``AFTER_NAME`` word holds the name: "si *jun dela paz* po ito", "si
+    *ben ocampo* to" (where only a title opens it, "encik kerja sini", a ``listed`` name only).
+    Otherwise the name follows the phrase, except that an everyday English introduction in
+    mid-sentence ("you think this is funny") gives a listed name only."""
+    phrase = list(NAME_WORD.finditer(said, start, end))
+    inside = [at for at in closing_cues if at > start]
+    if not inside and len(phrase) > 1 and norm(phrase[-1].group()) in AFTER_NAME:
+        inside = [phrase[-1].start()]
+    if inside:
+        found = _names_before(said, inside[0], since=start)
+        if found and (norm(phrase[0].group()) in OPENERS or set(found[0]) <= listed):
+            return found
+    found = _names_after(said, end)
+    if found and not set(found[0]) <= listed and not _opens_clause(said, start) \
+            and {norm(m.group()) for m in phrase} <= WEAK_INTRO:
+        return None
+    return found
+
+
 def _crm_name_said(said: str, crm_words: set[str]) -> tuple[list[str], int, int] | None:
     """A customer turn that says the CRM name ("the account is under aisha rahman"), unless a
     kinship word before it makes it someone else's ("my husband ahmad"): (words, start, end), or None."""
@@ -259,21 +281,9 @@ class CustomerName:
             ends_before_name.setdefault((cue.call_id, cue.turn), []).append((cue.start_char, cue.end_char))
         for row in ctx.hit_turns("customer_name_stated").itertuples(index=False):
             said = text[(row.call_id, row.turn)]
-            # a phrase that holds the name ("si jun dela paz po ito", "si ben ocampo to") ends with a
-            # name_before cue or an AFTER_NAME word: the name is the words before that, not after
-            inside = [start for start, end in ends_before_name.get((row.call_id, row.turn), ())
-                      if row.start_char < start and end == row.end_char]
-            phrase = list(NAME_WORD.finditer(said, row.start_char, row.end_char))
-            if not inside and len(phrase) > 1 and norm(phrase[-1].group()) in AFTER_NAME:
-                inside = [phrase[-1].start()]
-            found = _names_before(said, inside[0], since=row.start_char) if inside else None
-            if found and norm(phrase[0].group()) not in OPENERS and not set(found[0]) <= name_list:
-                found = None  # "encik kerja sini": only a listed name stands after a title alone
-            if not found:
-                found = _names_after(said, row.end_char)
-                if found and not set(found[0]) <= name_list and not _opens_clause(said, row.start_char) \
-                        and {norm(m.group()) for m in phrase} <= WEAK_INTRO:
-                    found = None  # "you think this is funny": mid-sentence, only a listed name counts
+            closing_cues = [start for start, end in ends_before_name.get((row.call_id, row.turn), ())
+                            if end == row.end_char]
+            found = _name_of_phrase(said, row.start_char, row.end_char, closing_cues, name_list)
             if found is None or (ING_NOT_NAME.match(found[0][0]) and found[0][0] not in name_list):
                 continue
             words, start, end = found
