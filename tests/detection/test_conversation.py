@@ -225,6 +225,9 @@ def test_conversation_soft_sell_only_after_customer_interest() -> None:
         ("my bill is wrong again", "in that case you can upgrade to our unlimited plan for rm99 a month", True),
         ("my bill is wrong again", "you can upgrade to our unlimited plan for rm99 a month", False),   # not tied to a need
         ("ok thanks that's all", "by the way you can upgrade to our unlimited plan for rm99 a month", False),
+        ("the aircond is not cold anymore", "since the aircond is weak, we have an aircond care add on for one twenty", True),
+        ("ok my order number is five five two one", "since youre looking at a fridge theres a bulky item plan for nine ninety", True),
+        ("the aircond is not cold anymore", "we have an aircond care add on for one twenty", False),
     ],
 )
 def test_conversation_soft_sell_tied_to_what_the_customer_said(customer: str, agent: str, sold: bool) -> None:
