@@ -28,6 +28,8 @@ def _found(turn: str, reply: str = "ok let me check") -> tuple[list[str], list[i
          "sige po maam maricel i-check ko po"),
         ("hello po gusto ko lang po magpakabit ng fiber. ernesto lagman po ang pangalan ko",
          "ernesto lagman po ang pangalan ko", "salamat po sir ernesto"),
+        ("hi hannah its james ong here i can smell gas near the meter", "james ong here",   # after the agent's name
+         "okay mr ong we will look at it straight away"),
     ],
 )
 def test_name_said_before_its_phrase_is_stated_and_then_used(turn: str, evidence: str, reply: str) -> None:
@@ -45,6 +47,7 @@ def test_name_said_before_its_phrase_is_stated_and_then_used(turn: str, evidence
         "bil saya naik lagi, tolong cakap betul betul",  # "tolong" is a common word
         "opo ito po yung account ko",                 # only an opener before "ito po"
         "yung router po ito na bago",                 # "yung router" is not a name at the start
+        "okay saya tunggu sini",                      # "saya" is not a greeted name
     ],
 )
 def test_phrase_without_a_name_before_it_states_no_name(turn: str) -> None:

@@ -172,9 +172,10 @@ def _self_named(said: str, names: frozenset[str] | set[str]) -> tuple[list[str],
 
 def _names_before(text: str, pos: int, max_words: int = 3, since: int = 0) -> tuple[list[str], int, int] | None:
     """The name words right before ``pos`` (particles such as "po" skipped, titles such as
-    "dela" or "binti" inside kept out of the words), when nothing but openers ("hi", "good
-    morning", "si") or the end of a sentence comes before them, counting from ``since`` (the
-    start of a phrase already known to state the name): (words, start, end), or None."""
+    "dela" or "binti" inside kept out of the words), when they open a clause (:func:`_opens_clause`:
+    after openers such as "hi", "good morning", "si", a greeted agent, or the end of a sentence),
+    counting from ``since`` (the start of a phrase already known to state the name):
+    (words, start, end), or None."""
     matches = list(NAME_WORD.finditer(text, since, pos))
     while matches and norm(matches[-1].group()) in _SKIP:
         matches.pop()
@@ -193,9 +194,7 @@ def _names_before(text: str, pos: int, max_words: int = 3, since: int = 0) -> tu
         matches.append(taken.pop())  # "encik" before the name is not part of it, but may open the turn
     if not taken:
         return None
-    before = text[since:taken[-1].start()].rstrip()
-    clause_start = not before or before.endswith((",", ".", "!", "?", ":", ";"))
-    if not clause_start and not all(norm(m.group()) in OPENERS | TITLES for m in matches):
+    if not _opens_clause(text, taken[-1].start(), since):
         return None
     words = [norm(m.group()) for m in reversed(taken) if norm(m.group()) not in TITLES]
     return words, taken[-1].start(), taken[0].end()
@@ -205,15 +204,16 @@ WEAK_INTRO = OPENERS | TITLES | frozenset("this is s thisis im i am m its it yes
 """The words of an English introduction that is also everyday speech ("this is", "i'm")."""
 
 
-def _opens_clause(text: str, pos: int) -> bool:
+def _opens_clause(text: str, pos: int, since: int = 0) -> bool:
     """True when nothing but openers and titles ("hi", "good morning", "encik"), perhaps with the
-    agent's name greeted ("hi jun"), or the end of a sentence comes before ``pos``."""
-    before = text[:pos].rstrip()
+    agent's name greeted ("hi jun"), or the end of a sentence comes between ``since`` and ``pos``."""
+    before = text[since:pos].rstrip()
     if not before or before.endswith((",", ".", "!", "?", ":", ";")):
         return True
     words = [norm(w) for w in NAME_WORD.findall(re.split(r"[,.!?:;]", before)[-1])]
     other = [i for i, w in enumerate(words) if w not in OPENERS | TITLES]
-    return not other or (len(other) == 1 and other[0] > 0 and words[other[0] - 1] in OPENERS)
+    return not other or (len(other) == 1 and other[0] > 0 and words[other[0] - 1] in OPENERS
+                         and words[other[0]] not in word_languages())
 
 
 def _name_of_phrase(said: str, start: int, end: int, closing_cues: list[int],
