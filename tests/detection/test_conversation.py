@@ -201,6 +201,14 @@ def test_conversation_name_addressed_with_honorific_counts_when_customer_said_it
     assert CustomerName().detect(_ctx(u, cues=cues[1:])).empty   # words said without being asked for a name
 
 
+@pytest.mark.parametrize(("answer", "stated"), [("taman sri indah jalan lima", False), ("blok d nombor tujuh", False),
+                                                  ("purok tres san isidro", False), ("rosvic dela cruz po", True)])
+def test_conversation_address_given_for_the_name_request_is_not_a_name(answer: str, stated: bool) -> None:
+    u = make_call([("agent", "boleh saya dapatkan nama dan alamat"), ("customer", answer)])
+    hits = CustomerName().detect(_ctx(u, cues=[(0, "cue.name_request", "agent", 0, 20)]))
+    assert (_turns(hits, "customer_name_stated") == [1]) is stated
+
+
 def test_conversation_soft_sell_only_after_customer_interest() -> None:
     from csqa.detection.conversation import SoftSell
 

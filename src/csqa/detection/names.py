@@ -92,6 +92,13 @@ AFTER_NAME = frozenset("ni sini here speaking ito to eto ire cakap bercakap".spl
 PATRONYMIC = frozenset("bin binti bt bte".split())
 """Words that join a Malay name to the father's ("hafizah binti osman")."""
 
+PLACE_WORDS = frozenset(
+    "taman jalan jln lorong blok block lot kampung kampong kg bandar persiaran lebuh lebuhraya tingkat "
+    "pangsapuri kondominium condo apartment flat unit street st avenue ave road rd barangay brgy purok sitio "
+    "subdivision subd village phase".split()
+)
+"""Words that open an address: a bare answer starting with one is not a name ("taman sri indah jalan lima")."""
+
 KIN_TITLES = frozenset("mak pak makcik pakcik kak akak abang bang adik ate kuya tita tito lola lolo".split())
 """Kinship words used as titles before a caller's name ("mak cik kiah", "ate liza")."""
 
@@ -336,6 +343,8 @@ class CustomerName:
                             # the bare answer to "may i have your name": "rosario dela cruz po"
                             customer_words.update(norm(w) for w in NAME_WORD.findall(said))
                             found = _names_after(said, 0)
+                            if found and found[0][0] in PLACE_WORDS:
+                                found = None  # an address given with the name asked for
                         # no phrase at all: "saya faizal nak tanya", "teresita manalo po", the CRM name
                         found = found or _self_named(said, listed) or _crm_name_said(said, crm_words - mine)
                     if found:
