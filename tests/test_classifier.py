@@ -189,6 +189,38 @@ def test_model_overrules_lexicon_hits_it_scores_below_its_floor(model, call) -> 
     assert set(doubting["behaviour"]) == set(trusting["behaviour"]) - {"apology"}  # other behaviours untouched
 
 
+@pytest.mark.parametrize(("rule_extra", "stands"), [("", True), (', "final": false', False)])
+def test_an_analysts_phrase_stands_unless_marked_not_final(model, call, tmp_path: Path, rule_extra: str,
+                                                           stands: bool) -> None:
+    from dataclasses import replace
+
+    from csqa.lexicon import load_lexicon
+
+    mine = tmp_path / "mine.jsonl"
+    mine.write_text('{"id": "xx.apology.oops", "label": "apology", "pattern": "oopsie daisy"' + rule_extra + "}\n")
+    lexicon = load_lexicon([mine])
+    c = call([("customer", "my parcel never came"), ("agent", "oopsie daisy the parcel went north")])
+    doubting = replace(model, thresholds=np.full(len(model.behaviours), 1.01, dtype=np.float32), confirm_floor=1.01)
+    hits = detect(c, lexicon=lexicon, model=doubting).hits
+    assert ("xx.apology.oops" in set(hits["source"])) is stands
+    assert "xx.apology.oops" in set(detect(c, lexicon=lexicon).hits["source"])  # without a model it always counts
+
+
+def test_a_final_shipped_rule_is_not_overruled_and_others_are(model, call) -> None:
+    from dataclasses import replace
+
+    from csqa.lexicon import load_lexicon
+
+    final = [r for r in load_lexicon().rules if r.final]
+    assert final and all(r.lang != "xx" for r in final)  # shipped rules opt in one by one
+    c = call([("customer", "ok"), ("agent", "if you had read the sms we sent youd know the plan was migrated"),
+              ("agent", "so sorry for the wrong charge")])
+    doubting = replace(model, thresholds=np.full(len(model.behaviours), 1.01, dtype=np.float32), confirm_floor=1.01)
+    hits = detect(c, model=doubting).hits
+    assert "en.rude_or_hostile.s16_if_you_had_read" in set(hits["source"])
+    assert "apology" not in set(hits["behaviour"])
+
+
 def test_window_around_centres_the_span_and_keeps_short_turns_whole() -> None:
     short = tokenize("so sorry for the wait")
     assert window_around(short, 3, 8) is short

@@ -99,3 +99,12 @@ def test_cli_lexicon_check_reports_file_and_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["lexicon", "check", str(bad)])
     assert result.exit_code == 1
     assert "acme.jsonl:2" in result.output and 'did you mean "apology"' in result.output
+
+
+def test_cli_lexicon_check_names_a_final_that_is_not_a_boolean(tmp_path: Path) -> None:
+    bad = tmp_path / "acme.jsonl"
+    bad.write_text('// mine\n{"id": "x.apology.a", "label": "apology", "pattern": "so sorry", "final": "yes"}\n')
+    result = runner.invoke(app, ["lexicon", "check", str(bad)])
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())  # the terminal may wrap the message
+    assert "acme.jsonl:2" in said and "final 'yes' is not true or false" in said

@@ -47,7 +47,7 @@ A label ``not.<behaviour>`` (or ``not.<cue>``) is a veto: a match of it that ove
 ``<behaviour>`` in the same utterance cancels that match ("sorry, could you repeat that" is not
 an apology; "i don't know if you got our sms" is not the agent not knowing)."""
 
-RULE_FIELDS = {"id", "label", "pattern", "confidence", "negatable", "where", "speaker", "note"}
+RULE_FIELDS = {"id", "label", "pattern", "confidence", "negatable", "where", "final", "speaker", "note"}
 WHERE = ("anywhere", "opening", "closing")
 
 
@@ -72,6 +72,10 @@ class Rule:
         ``opening`` / ``closing`` keep the match only in the agent's first / last turns.
     origin : str
         ``file:line`` the rule came from.
+    final : bool
+        Whether its hits stand as found: the trained model does not overrule them (its
+        ``confirm_floor``). True by default for an analyst's own files, whose phrases say what
+        the analyst wants counted; false by default for the shipped rules.
     """
 
     id: str
@@ -82,6 +86,7 @@ class Rule:
     negatable: bool = True
     where: str = "anywhere"
     origin: str = ""
+    final: bool = False
 
 
 @dataclass(frozen=True)
@@ -154,7 +159,7 @@ def _read_sets(files: Iterable[tuple[str, Path]]) -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in merged.items()}
 
 
-def _check_rule(raw: object, where: str, lang: str, sets: Mapping[str, frozenset[str]]) -> Rule:
+def _check_rule(raw: object, where: str, lang: str, sets: Mapping[str, frozenset[str]], final: bool = False) -> Rule:
     if not isinstance(raw, dict):
         raise LexiconError(f"{where}: a rule must be a JSON object")
     unknown = set(raw) - RULE_FIELDS
@@ -179,6 +184,9 @@ def _check_rule(raw: object, where: str, lang: str, sets: Mapping[str, frozenset
     negatable = raw.get("negatable", True)
     if not isinstance(negatable, bool):
         raise LexiconError(f"{where}: negatable {negatable!r} is not true or false")
+    final = raw.get("final", final)
+    if not isinstance(final, bool):
+        raise LexiconError(f"{where}: final {final!r} is not true or false")
     position = raw.get("where", "anywhere")
     if position not in WHERE:
         raise LexiconError(f'{where}: where "{position}" is not one of: {", ".join(WHERE)}')
@@ -186,10 +194,12 @@ def _check_rule(raw: object, where: str, lang: str, sets: Mapping[str, frozenset
         pattern = compile_pattern(raw["pattern"], sets)
     except PatternSyntaxError as exc:
         raise LexiconError(f"{where}: pattern {json.dumps(raw['pattern'], ensure_ascii=False)}: {exc}") from None
-    return Rule(rid, label, lang, pattern, float(conf), negatable, position, where)
+    return Rule(rid, label, lang, pattern, float(conf), negatable, position, where, final)
 
 
-def _read_rules(files: Iterable[tuple[str, Path]], sets: Mapping[str, frozenset[str]]) -> list[Rule]:
+def _read_rules(files: Iterable[tuple[str, Path]], sets: Mapping[str, frozenset[str]],
+                analyst: frozenset[Path] = frozenset()) -> list[Rule]:
+    """The rules of ``.jsonl`` files, validated; rules of the ``analyst`` files are final by default."""
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for lang, path in files:
@@ -201,7 +211,7 @@ def _read_rules(files: Iterable[tuple[str, Path]], sets: Mapping[str, frozenset[
                 raw = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise LexiconError(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-            rule = _check_rule(raw, f"{path}:{number}", lang, sets)
+            rule = _check_rule(raw, f"{path}:{number}", lang, sets, final=path in analyst)
             if rule.id in seen:
                 raise LexiconError(f'{path}:{number}: id "{rule.id}" is already used at {seen[rule.id]}')
             seen[rule.id] = where
@@ -213,6 +223,7 @@ def _read_rules(files: Iterable[tuple[str, Path]], sets: Mapping[str, frozenset[
 def _load(extra: tuple[str, ...]) -> Lexicon:
     root = _package_root()
     files = _lexicon_files(root)
+    shipped = {path for _, path in files[".jsonl"]}
     for item in extra:
         path = Path(item)
         if not path.exists():
@@ -222,7 +233,8 @@ def _load(extra: tuple[str, ...]) -> Lexicon:
         for kind, more in _lexicon_files(path).items():
             files[kind] += more
     sets = _read_sets(files[".toml"])
-    return Lexicon(tuple(_read_rules(files[".jsonl"], sets)), sets, _read_names(files[".txt"]))
+    analyst = frozenset(path for _, path in files[".jsonl"] if path not in shipped)
+    return Lexicon(tuple(_read_rules(files[".jsonl"], sets, analyst)), sets, _read_names(files[".txt"]))
 
 
 def load_lexicon(extra: Iterable[PathLike] = ()) -> Lexicon:

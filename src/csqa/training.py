@@ -430,7 +430,7 @@ def _set_thresholds(model: BehaviourModel, table: pd.DataFrame, prob: dict[str, 
     turns), keeping only the behaviours that reach ``target_precision`` there; with ``combined``,
     the thresholds are set for the lexicons' hits plus the model's (:func:`_combined_threshold`),
     with ``by_writer`` judged writer by writer."""
-    lexical = _lexicon_hits(table) if combined else set()
+    lexical, final = _lexicon_hits(table) if combined else (set(), set())
     writers = writer_groups(table["call_id"]) if by_writer else None
     positives = set(zip(*(gold_labels(table)[c] for c in ("call_id", "turn", "behaviour"))))
     speakers = table["speaker"].to_numpy(dtype=object)
@@ -444,7 +444,8 @@ def _set_thresholds(model: BehaviourModel, table: pd.DataFrame, prob: dict[str, 
         y = np.array([(*keys[i], behaviour) in positives for i in rows], dtype=bool)
         if combined:
             found = np.array([(*keys[i], behaviour) in lexical for i in rows], dtype=bool)
-            confirmed = found & (prob[behaviour][rows] >= model.confirm_floor)
+            stands = np.array([(*keys[i], behaviour) in final for i in rows], dtype=bool)
+            confirmed = found & ((prob[behaviour][rows] >= model.confirm_floor) | stands)
             threshold, precision, recall = _combined_threshold(prob[behaviour][rows], confirmed, y, target_precision,
                                                                None if writers is None else writers[rows])
         else:
@@ -467,9 +468,14 @@ def _set_thresholds(model: BehaviourModel, table: pd.DataFrame, prob: dict[str, 
     )
 
 
-def _lexicon_hits(table: pd.DataFrame) -> set[tuple[object, int, str]]:
-    """(call_id, turn, behaviour) of every hit the shipped lexicons and rules make in ``table``."""
+def _lexicon_hits(table: pd.DataFrame) -> tuple[set[tuple[object, int, str]], set[tuple[object, int, str]]]:
+    """(call_id, turn, behaviour) of every hit the shipped lexicons and rules make in ``table``,
+    and of those made by a final rule (:attr:`csqa.lexicon.Rule.final`: the model does not
+    overrule them)."""
     from csqa.detection import detect
+    from csqa.lexicon import load_lexicon
 
     hits = detect(table.drop(columns=["labels"])).hits
-    return set(zip(hits["call_id"], hits["turn"], hits["behaviour"]))
+    final_ids = {r.id for r in load_lexicon().rules if r.final}
+    keys = list(zip(hits["call_id"], hits["turn"], hits["behaviour"]))
+    return set(keys), {k for k, source in zip(keys, hits["source"]) if source in final_ids}

@@ -131,7 +131,8 @@ def detect(
         contexts = previous_turns(docs, calls)
         prob = model.probabilities(docs, contexts)
         scores = pd.DataFrame(prob, columns=list(model.behaviours), index=u.index)
-        hit_rows, where = _apply_model(model, prob, docs, contexts, speakers, calls, turns, texts, hit_rows, where)
+        final = frozenset(r.id for r in lexicon.rules if r.final)
+        hit_rows, where = _apply_model(model, prob, docs, contexts, speakers, calls, turns, texts, hit_rows, where, final)
     hits = hits_frame(pd.DataFrame(hit_rows, columns=list(hits_frame().columns)))
     hits = _keep_in_position(hits, pd.Series(where, dtype=object), u)
     cues = pd.DataFrame(cue_rows, columns=list(CUE_COLUMNS))
@@ -149,10 +150,11 @@ def detect(
 
 def _apply_model(model: BehaviourModel, prob: np.ndarray, docs: list[Tokens], contexts: list[Tokens | None],
                  speakers: list[str], calls: list[Any], turns: list[int], texts: list[str], lexical: list[tuple],
-                 where: list[str]) -> tuple[list[tuple], list[str]]:
+                 where: list[str], final: frozenset[str] = frozenset()) -> tuple[list[tuple], list[str]]:
     """The lexicon's hit rows (and their ``where``) with the model's verdict (``prob``, its
     probabilities for ``docs`` after ``contexts``) applied: lexicon hits of the model's behaviours
-    that it scores below its ``confirm_floor`` are dropped, and its own finds in turns the lexicon
+    that it scores below its ``confirm_floor`` are dropped, unless their rule is in ``final``
+    (:attr:`csqa.lexicon.Rule.final`), and its own finds in turns the lexicon
     did not already find them in are added. In a turn longer than the model's windows a lexicon
     hit is also scored on the words around it (:func:`csqa.classifier.window_around`), and kept
     when either score reaches the floor."""
@@ -160,7 +162,8 @@ def _apply_model(model: BehaviourModel, prob: np.ndarray, docs: list[Tokens], co
         row_of = {(c, t): i for i, (c, t) in enumerate(zip(calls, turns))}
         column = {b: j for j, b in enumerate(model.behaviours)}
         row = [row_of[r[0], r[1]] for r in lexical]
-        dropped = {k for k, r in enumerate(lexical) if r[3] in column and prob[row[k], column[r[3]]] < model.confirm_floor}
+        dropped = {k for k, r in enumerate(lexical)
+                   if r[3] in column and r[7] not in final and prob[row[k], column[r[3]]] < model.confirm_floor}
         long = [k for k in sorted(dropped) if len(docs[row[k]].forms) > classifier.WINDOW_WORDS]
         if long:
             local = model.probabilities([window_around(docs[row[k]], lexical[k][4], lexical[k][5]) for k in long],
