@@ -65,6 +65,34 @@ def test_words_that_are_not_the_callers_name_are_not_stated(turn: str) -> None:
     assert _stated(turn) == []
 
 
+@pytest.mark.parametrize(
+    ("turn", "evidence"),
+    [
+        ("b l seven seven two one ricardo dizon", "ricardo dizon"),                         # en, after a reference
+        ("ok lah tan mei ling, four four zero two", "tan mei ling"),
+        ("sa resibo po nakalagay pangalan ko marites bautista", "marites bautista"),        # tl
+        ("mga alas siyete lang po sa branch alvin cruz nga pala", "alvin cruz"),
+        ("nombor akaun dua tiga lapan, ahmad faizal", "ahmad faizal"),                      # ms
+    ],
+)
+def test_a_full_name_anywhere_in_a_customer_turn_is_stated(turn: str, evidence: str) -> None:
+    assert _stated(turn) == [evidence]
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        "nakapangalan po sa asawa ko, jose manalo, tapos yung serial",     # tl, the spouse's name
+        "the account is under my husband, ahmad faizal",                   # en, the husband's
+        "ang anak ko po maria santos ang gumagamit ng card",
+        "passport says nurul ain but the ticket says nurul aina",
+        "akaun tu atas nama anak saya, siti aminah",                       # ms, the child's
+    ],
+)
+def test_a_full_name_that_is_someone_elses_is_not_stated(turn: str) -> None:
+    assert _stated(turn) == []
+
+
 def test_crm_name_said_by_the_customer_is_stated_unless_it_is_a_relatives() -> None:
     assert _stated("morning the account is under aisha rahman i want to ask", customer_name="Aisha Rahman") == ["aisha rahman"]
     assert _stated("akaun ni atas nama suami saya, rahman", customer_name="Aisha Rahman") == []

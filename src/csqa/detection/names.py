@@ -11,7 +11,8 @@ name lists, ``lexicons/xx/names.txt`` and the analyst's own, or the CRM's, or a 
 "bin" / "binti") right after an introducing word at the start of a clause ("saya faizal nak
 tanya", "saya hafizah binti osman", "oy si boyet santos to", "farah ni"), and a turn that is
 nothing but a name ("teresita manalo po"); the CRM name said anywhere in a customer turn also
-counts (:func:`_name_of_phrase` says where a listed name is needed). The agent's own name is the word after a
+counts, and so does a full name (two listed names in a row: "five j five sixty bernardo
+aquino") unless a kinship word before it makes it someone else's (:func:`_name_of_phrase` says where a listed name is needed). The agent's own name is the word after a
 ``cue.self_intro`` phrase in an agent turn and never counts. A name that is also a common word
 ("Joy", "Hope", "Bunga", "Ligaya") only counts where it is used to address someone: after an
 honorific (``cue.address``), or alone at the start or end of the turn.
@@ -246,6 +247,29 @@ def _name_of_phrase(said: str, start: int, end: int, closing_cues: list[int],
     return found
 
 
+OTHER_PERSON = KIN_WORDS | frozenset("his her their says said sabi kata".split())
+"""Words before a full name that make it someone else's ("asawa ko si teodoro ramos", "his name is
+roberto garcia", "passport says nurul ain")."""
+
+
+def _full_name_said(said: str, names: frozenset[str] | set[str]) -> tuple[list[str], int, int] | None:
+    """A customer turn that gives a full name anywhere, two or more ``names`` words in a row
+    ("five j five sixty bernardo aquino", "alvin cruz nga pala"), unless a word of
+    :data:`OTHER_PERSON` in the five words before makes it someone else's: (words, start, end), or None."""
+    tokens, words = _name_words(said)
+    for i in range(len(words) - 1):
+        if words[i] not in names or words[i + 1] not in names or said[tokens[i].end():tokens[i + 1].start()].strip():
+            continue
+        before = words[max(0, i - 5):i]
+        if OTHER_PERSON & {*before, *(w[:-1] for w in before if w.endswith("s"))}:  # "my wifes account"
+            continue
+        j = i + 2
+        while j < len(words) and words[j] in names and not said[tokens[j - 1].end():tokens[j].start()].strip():
+            j += 1
+        return words[i:j], tokens[i].start(), tokens[j - 1].end()
+    return None
+
+
 def _crm_name_said(said: str, crm_words: set[str]) -> tuple[list[str], int, int] | None:
     """A customer turn that says the CRM name ("the account is under aisha rahman"), unless a
     kinship word before it makes it someone else's ("my husband ahmad"): (words, start, end), or None."""
@@ -346,7 +370,8 @@ class CustomerName:
                             if found and found[0][0] in PLACE_WORDS:
                                 found = None  # an address given with the name asked for
                         # no phrase at all: "saya faizal nak tanya", "teresita manalo po", the CRM name
-                        found = found or _self_named(said, listed) or _crm_name_said(said, crm_words - mine)
+                        found = (found or _self_named(said, listed) or _crm_name_said(said, crm_words - mine)
+                                 or _full_name_said(said, listed))
                     if found:
                         for word in found[0]:
                             names.setdefault(word, turn)
