@@ -11,8 +11,9 @@ name lists, ``lexicons/xx/names.txt`` and the analyst's own, or the CRM's, or a 
 "bin" / "binti") right after an introducing word at the start of a clause ("saya faizal nak
 tanya", "saya hafizah binti osman", "oy si boyet santos to", "farah ni"), and a turn that is
 nothing but a name ("teresita manalo po"); the CRM name said anywhere in a customer turn also
-counts, and so does a full name (two listed names in a row: "five j five sixty bernardo
-aquino") unless a kinship word before it makes it someone else's (:func:`_name_of_phrase` says where a listed name is needed). The agent's own name is the word after a
+counts (:func:`_name_of_phrase` says where a listed name is needed), and so does a full name
+anywhere in the turn (two listed names in a row: "five j five sixty bernardo aquino") unless a
+kinship word before it makes it someone else's. The agent's own name is the word after a
 ``cue.self_intro`` phrase in an agent turn and never counts. A name that is also a common word
 ("Joy", "Hope", "Bunga", "Ligaya") only counts where it is used to address someone: after an
 honorific (``cue.address``), or alone at the start or end of the turn.
@@ -252,6 +253,12 @@ OTHER_PERSON = KIN_WORDS | frozenset("his her their says said sabi kata".split()
 roberto garcia", "passport says nurul ain")."""
 
 
+def _someone_elses(before: list[str], markers: frozenset[str]) -> bool:
+    """Whether the words ``before`` a name hold one of ``markers``, also with a possessive or
+    plural "s" ("my wifes account")."""
+    return bool(markers & {*before, *(w[:-1] for w in before if w.endswith("s"))})
+
+
 def _full_name_said(said: str, names: frozenset[str] | set[str]) -> tuple[list[str], int, int] | None:
     """A customer turn that gives a full name anywhere, two or more ``names`` words in a row
     ("five j five sixty bernardo aquino", "alvin cruz nga pala"), unless a word of
@@ -260,8 +267,7 @@ def _full_name_said(said: str, names: frozenset[str] | set[str]) -> tuple[list[s
     for i in range(len(words) - 1):
         if words[i] not in names or words[i + 1] not in names or said[tokens[i].end():tokens[i + 1].start()].strip():
             continue
-        before = words[max(0, i - 5):i]
-        if OTHER_PERSON & {*before, *(w[:-1] for w in before if w.endswith("s"))}:  # "my wifes account"
+        if _someone_elses(words[max(0, i - 5):i], OTHER_PERSON):
             continue
         j = i + 2
         while j < len(words) and words[j] in names and not said[tokens[j - 1].end():tokens[j].start()].strip():
@@ -279,8 +285,7 @@ def _crm_name_said(said: str, crm_words: set[str]) -> tuple[list[str], int, int]
     for i, word in enumerate(words):
         if word not in crm_words or len(word) <= 2:
             continue
-        before = words[max(0, i - 5):i]
-        if not KIN_WORDS & {*before, *(w[:-1] for w in before if w.endswith("s"))}:
+        if not _someone_elses(words[max(0, i - 5):i], KIN_WORDS):
             j = i + 1
             while j < len(words) and words[j] in crm_words:
                 j += 1
