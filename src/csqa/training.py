@@ -472,10 +472,10 @@ def _lexicon_hits(table: pd.DataFrame) -> tuple[set[tuple[object, int, str]], se
     """(call_id, turn, behaviour) of every hit the shipped lexicons and rules make in ``table``,
     and of those made by a final rule (:attr:`csqa.lexicon.Rule.final`: the model does not
     overrule them)."""
-    from csqa.detection import detect
+    from csqa.detection import detect, lexical_detector
     from csqa.lexicon import load_lexicon
 
     hits = detect(table.drop(columns=["labels"])).hits
-    final_ids = {r.id for r in load_lexicon().rules if r.final}
+    final_ids = lexical_detector(load_lexicon()).final
     keys = list(zip(hits["call_id"], hits["turn"], hits["behaviour"]))
     return set(keys), {k for k, source in zip(keys, hits["source"]) if source in final_ids}

@@ -131,8 +131,8 @@ def detect(
         contexts = previous_turns(docs, calls)
         prob = model.probabilities(docs, contexts)
         scores = pd.DataFrame(prob, columns=list(model.behaviours), index=u.index)
-        final = frozenset(r.id for r in lexicon.rules if r.final)
-        hit_rows, where = _apply_model(model, prob, docs, contexts, speakers, calls, turns, texts, hit_rows, where, final)
+        hit_rows, where = _apply_model(model, prob, docs, contexts, speakers, calls, turns, texts, hit_rows, where,
+                                       detector.final)
     hits = hits_frame(pd.DataFrame(hit_rows, columns=list(hits_frame().columns)))
     hits = _keep_in_position(hits, pd.Series(where, dtype=object), u)
     cues = pd.DataFrame(cue_rows, columns=list(CUE_COLUMNS))

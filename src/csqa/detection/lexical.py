@@ -48,6 +48,8 @@ class LexicalDetector:
     def __post_init__(self) -> None:
         self.rules = list(self.lexicon.rules)
         self.matcher = TokenMatcher([r.pattern for r in self.rules])
+        self.final = frozenset(r.id for r in self.rules if r.final)
+        """Ids of the rules whose hits the trained model does not overrule."""
         self.negators = self.lexicon.sets.get("negator", frozenset())
         self.boundaries = self.lexicon.sets.get("boundary", frozenset())
         self._speaker = {
