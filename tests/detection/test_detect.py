@@ -25,6 +25,29 @@ def test_detect_opening_and_closing_rules_only_at_the_edges(tmp_path: Path) -> N
     assert sorted(zip(found["behaviour"], found["turn"])) == [("closing", 6), ("greeting", 0)]
 
 
+def test_detect_closing_is_never_the_agents_first_turn(tmp_path: Path) -> None:
+    (tmp_path / "edges.jsonl").write_text(
+        '{"id": "x.closing.cheerio", "label": "closing", "pattern": "cheerio partner", "where": "closing"}\n', encoding="utf-8")
+    u = make_call([("agent", "cheerio partner"), ("customer", "my card is blocked"), ("agent", "cheerio partner")])
+    hits = detect(u, lexicon=load_lexicon([tmp_path / "edges.jsonl"])).hits
+    assert hits.loc[hits["source"].eq("x.closing.cheerio"), "turn"].tolist() == [2]
+
+
+@pytest.mark.parametrize(
+    ("opening", "parting"),
+    [
+        ("selamat malam terima kasih kerana menghubungi air jernih saya aina", "baik encik hati hati ya selamat malam"),
+        ("magandang hapon po salamat sa pagtawag sa bayani bank ako si carlo", "walang anuman po ma'am magandang araw po sa inyo"),
+    ],
+)
+def test_detect_time_of_day_wishes_close_at_the_end_and_greet_at_the_start(opening: str, parting: str) -> None:
+    u = make_call([("agent", opening), ("customer", "hi my bill is wrong this month"), ("agent", "ok i have fixed it"),
+                   ("customer", "ok thanks"), ("agent", parting)])
+    hits = detect(u).hits
+    assert sorted(hits.loc[hits["behaviour"].eq("closing"), "turn"]) == [4]
+    assert 0 in set(hits.loc[hits["behaviour"].eq("greeting"), "turn"])
+
+
 def test_detect_language_tags_and_input_unchanged() -> None:
     u = make_call([("agent", "saya tak tahu la encik nanti saya semak"), ("customer", "sige po salamat po"),
                    ("agent", "sorry po wait lang, let me check the account for you"), ("customer", "ok")])

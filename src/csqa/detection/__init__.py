@@ -184,7 +184,8 @@ def _apply_model(model: BehaviourModel, prob: np.ndarray, docs: list[Tokens], co
 
 def _keep_in_position(hits: pd.DataFrame, where: pd.Series, u: pd.DataFrame) -> pd.DataFrame:
     """Drop ``where: opening`` (``closing``) hits outside the agent's first (last) turns; the
-    opening also ends at the first customer turn of ``OPENING_ENDS_AFTER_WORDS`` words."""
+    opening also ends at the first customer turn of ``OPENING_ENDS_AFTER_WORDS`` words, and the
+    agent's first turn is never the closing (in a short call it is among the last two)."""
     positioned = where.ne("anywhere").to_numpy()
     if not positioned.any():
         return hits
@@ -193,8 +194,9 @@ def _keep_in_position(hits: pd.DataFrame, where: pd.Series, u: pd.DataFrame) -> 
     opened = said.groupby(u["call_id"]).cumsum() - said  # customer turns of substance before this one
     keys = pd.Series(list(zip(hits["call_id"], hits["turn"])), index=hits.index, dtype=object)
     keep = ~positioned
-    for name, rank in (("opening", agent.groupby("call_id").cumcount().where(opened[agent.index].eq(0), EDGE_AGENT_TURNS)),
-                       ("closing", agent.groupby("call_id").cumcount(ascending=False))):
+    first = agent.groupby("call_id").cumcount()
+    for name, rank in (("opening", first.where(opened[agent.index].eq(0), EDGE_AGENT_TURNS)),
+                       ("closing", agent.groupby("call_id").cumcount(ascending=False).where(first.gt(0), EDGE_AGENT_TURNS))):
         edge = set(zip(agent.loc[rank < EDGE_AGENT_TURNS, "call_id"], agent.loc[rank < EDGE_AGENT_TURNS, "turn"]))
         keep |= where.eq(name).to_numpy() & keys.map(lambda k: k in edge).to_numpy(dtype=bool)
     return hits[keep].reset_index(drop=True)
