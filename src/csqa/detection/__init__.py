@@ -194,9 +194,10 @@ def _keep_in_position(hits: pd.DataFrame, where: pd.Series, u: pd.DataFrame) -> 
     opened = said.groupby(u["call_id"]).cumsum() - said  # customer turns of substance before this one
     keys = pd.Series(list(zip(hits["call_id"], hits["turn"])), index=hits.index, dtype=object)
     keep = ~positioned
-    first = agent.groupby("call_id").cumcount()
+    by_call = agent.groupby("call_id")
+    first = by_call.cumcount()
     for name, rank in (("opening", first.where(opened[agent.index].eq(0), EDGE_AGENT_TURNS)),
-                       ("closing", agent.groupby("call_id").cumcount(ascending=False).where(first.gt(0), EDGE_AGENT_TURNS))):
+                       ("closing", by_call.cumcount(ascending=False).where(first.gt(0), EDGE_AGENT_TURNS))):
         edge = set(zip(agent.loc[rank < EDGE_AGENT_TURNS, "call_id"], agent.loc[rank < EDGE_AGENT_TURNS, "turn"]))
         keep |= where.eq(name).to_numpy() & keys.map(lambda k: k in edge).to_numpy(dtype=bool)
     return hits[keep].reset_index(drop=True)
