@@ -119,3 +119,17 @@ def test_name_the_booking_is_under_when_the_caller_says_it_is_theirs_is_used() -
     stated, used = _found("magpapa-rebook sana ako yung booking ay sa pangalan po ni angelica ramos ako po yun",
                           "sige po ma'am angelica ano pong booking reference")
     assert stated == ["sa pangalan po ni angelica ramos"] and used == [2]
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        "yeah listen here your courier threw my parcel over the gate",
+        "hi look here i was charged twice for the same order",
+        "pagi ok dengar sini bulan lepas orang meter tak datang pun",
+        "hello mari sini saya nak tanya pasal bil air",
+    ],
+)
+def test_a_verb_or_place_word_before_here_or_sini_is_not_a_name(turn: str) -> None:
+    stated, _ = _found(turn)
+    assert stated == []
