@@ -42,6 +42,23 @@ def test_known_name_after_an_introducer_or_alone_is_stated(turn: str, evidence: 
 
 
 @pytest.mark.parametrize(
+    ("opening", "turn", "evidence"),
+    [
+        ("meridian bank good evening this is sharon", "hi sharon im khairul i got an sms about my account", "khairul"),
+        ("pelindung insurance this is sofia who am i speaking to", "hi sofia ni joseph i want to ask about my policy", "joseph"),
+        ("jomride selamat petang saya hana", "hai hana saya faizal nak tanya pasal trip semalam", "faizal"),
+        ("pacific air good morning my name is leo", "hi leo i want to check my booking", None),
+    ],
+)
+def test_name_after_greeting_the_agent_by_its_own_name_is_stated(opening: str, turn: str, evidence: str | None) -> None:
+    """The agent's own name greeted back ("hi sharon") does not end the opening of the clause,
+    though it is not a name the caller could state."""
+    call = make_call([("agent", opening), ("customer", turn), ("agent", "ok let me check")])
+    hits = detect(call).hits
+    assert hits[hits["behaviour"] == "customer_name_stated"]["evidence"].tolist() == ([evidence] if evidence else [])
+
+
+@pytest.mark.parametrize(
     "turn",
     [
         "hi carla my bill is wrong again",                        # greets the agent: no introducer
@@ -59,6 +76,8 @@ def test_known_name_after_an_introducer_or_alone_is_stated(turn: str, evidence: 
         "kau cakap aku tipu ke ni",
         "encik encik pandai cakap maaf",
         "saya nak tanya pasal anak saya aina binti osman",         # someone else's name
+        "hi anak saya aina demam",                                 # a kinship word after "hi" is not a greeted agent
+        "hello again saya faham tapi bil ni salah",                # a function word after "hi" is not a greeted agent
     ],
 )
 def test_words_that_are_not_the_callers_name_are_not_stated(turn: str) -> None:

@@ -145,8 +145,9 @@ def _name_words(said: str) -> tuple[list[re.Match[str]], list[str]]:
 def _self_named(said: str, names: frozenset[str] | set[str]) -> tuple[list[str], int, int] | None:
     """The speaker's own name stated without a name phrase: a run of ``names`` words at the
     start of a clause (after nothing but openers, titles, fillers, introducers or a greeted
-    name), with an introducer right before it ("saya faizal") or an ``AFTER_NAME`` word right
-    after it ("farah ni"), or making up the whole turn ("teresita manalo po"):
+    name: a listed name, or one other word right after an opener, "hi sharon i'm khairul", "hi
+    sofia ni joseph"), with an introducer right before it ("saya faizal") or an ``AFTER_NAME``
+    word right after it ("farah ni"), or making up the whole turn ("teresita manalo po"):
     (words, start, end), or None."""
     tokens, words = _name_words(said)
     # a word beside "bin" / "binti" is a name too ("saya hafizah binti osman")
@@ -174,9 +175,17 @@ def _self_named(said: str, names: frozenset[str] | set[str]) -> tuple[list[str],
                 return words[i:j], tokens[i].start(), tokens[j - 1].end()
             i = j  # a greeted name ("hi alvin, si nestor ramos to"): the clause goes on
             continue
-        clause_ok = clause_ok and words[i] in _CLAUSE_OPENING
+        clause_ok = clause_ok and (words[i] in _CLAUSE_OPENING or _greeted(words, i) and not new_clause(i))
         i += 1
     return None
+
+
+def _greeted(words: list[str], i: int) -> bool:
+    """Whether ``words[i]`` may be a name greeted right after an opener ("hi *sharon*"): not a
+    function word of the three languages and not a kinship word ("hi anak saya aina")."""
+    word = words[i]
+    return (i > 0 and words[i - 1] in OPENERS and word not in word_languages() and word not in KIN_WORDS
+            and word not in KIN_TITLES and word not in NUMBER_WORDS)
 
 
 def _names_before(text: str, pos: int, max_words: int = 3, since: int = 0) -> tuple[list[str], int, int] | None:
