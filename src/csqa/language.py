@@ -31,10 +31,11 @@ def word_languages() -> dict[str, str]:
     from spacy.lang.ms.stop_words import STOP_WORDS as MS
     from spacy.lang.tl.stop_words import STOP_WORDS as TL
 
-    extra = tomllib.loads(resources.files("csqa").joinpath("langid.toml").read_text(encoding="utf-8"))["words"]
+    table = tomllib.loads(resources.files("csqa").joinpath("langid.toml").read_text(encoding="utf-8"))
+    extra, dropped = table["words"], table.get("not_words", {})
     owners: dict[str, set[str]] = {}
     for lang, words in (("en", EN), ("ms", MS), ("tl", TL)):
-        for word in list(words) + extra[lang]:
+        for word in set(words) - set(dropped.get(lang, ())) | set(extra[lang]):
             owners.setdefault(norm(word), set()).add(lang)
     return {w: langs.pop() for w, langs in owners.items() if len(langs) == 1}
 

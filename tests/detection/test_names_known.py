@@ -48,6 +48,10 @@ def test_known_name_after_an_introducer_or_alone_is_stated(turn: str, evidence: 
         ("pelindung insurance this is sofia who am i speaking to", "hi sofia ni joseph i want to ask about my policy", "joseph"),
         ("jomride selamat petang saya hana", "hai hana saya faizal nak tanya pasal trip semalam", "faizal"),
         ("pacific air good morning my name is leo", "hi leo i want to check my booking", None),
+        ("globe customer care good evening this is carlo", "hi kuya carlo this is faith dela cruz about my bill",
+         "this is faith"),                                                                  # after a title and the agent's name
+        ("desa mutiara selamat pagi saya kak yah", "pagi kak yah ni saya linda siling bocor", "linda"),
+        ("digi selamat pagi saya aqilah", "morning eh nama saya wong li ting nak tanya bil", "nama saya wong li ting"),
     ],
 )
 def test_name_after_greeting_the_agent_by_its_own_name_is_stated(opening: str, turn: str, evidence: str | None) -> None:
@@ -78,6 +82,7 @@ def test_name_after_greeting_the_agent_by_its_own_name_is_stated(opening: str, t
         "saya nak tanya pasal anak saya aina binti osman",         # someone else's name
         "hi anak saya aina demam",                                 # a kinship word after "hi" is not a greeted agent
         "hello again saya faham tapi bil ni salah",                # a function word after "hi" is not a greeted agent
+        "nama mak saya bunga binti ismail ic dia lima dua",        # the mother's name
     ],
 )
 def test_words_that_are_not_the_callers_name_are_not_stated(turn: str) -> None:
@@ -146,3 +151,17 @@ def test_analysts_own_name_list_adds_names_and_a_bad_one_names_file_and_line(tmp
     notes.write_text("not names\n")
     with pytest.raises(LexiconError, match="not a lexicon file"):
         load_lexicon([notes])
+
+
+@pytest.mark.parametrize(
+    ("request_", "answer"),
+    [
+        ("may i have the patient's name please", "ahmad danish bin roslan"),
+        ("boleh saya tahu nama pesakit dan nombor ic", "aisyah humaira binti ali lapan lapan"),
+        ("ano po ang pangalan ng pasyente", "corazon villanueva po"),
+    ],
+)
+def test_answer_to_a_request_for_someone_elses_name_is_not_the_callers(request_: str, answer: str) -> None:
+    call = make_call([("agent", request_), ("customer", answer), ("agent", "ok thank you")])
+    hits = detect(call).hits
+    assert hits[hits["behaviour"] == "customer_name_stated"].empty

@@ -79,7 +79,7 @@ def _names_after(text: str, pos: int, *, titles: bool = True, max_words: int = 3
 
 OPENERS = frozenset(
     "hi hello helo hallo hey hai hye yeah yes ya yup ok okay oh uh um umm erm er ah eh oy uy hoy good morning afternoon "
-    "evening pagi petang selamat malam assalamualaikum waalaikumsalam salam magandang umaga tanghali hapon gabi "
+    "evening pagi petang tengah tengahari hari selamat malam assalamualaikum waalaikumsalam salam magandang umaga tanghali hapon gabi "
     "po opo si ni ini this is it its".split()
 )
 """Words that may come before a name at the start of a turn ("yeah hi, kevin here")."""
@@ -112,13 +112,15 @@ ANSWER_WORDS = frozenset("opo oo yes ya yup yeah ok okay".split())
 
 KIN_WORDS = frozenset(
     "husband wife son daughter father mother dad mum mom brother sister friend suami isteri anak ayah ibu "
-    "emak kakak kawan asawa nanay tatay kapatid kaibigan misis".split()
+    "emak kakak kawan asawa nanay tatay kapatid kaibigan misis mama papa lola lolo".split()
 )
 """Words before a CRM name that make it someone else's ("my husband ahmad", "anak saya aina")."""
 
 ING_NOT_NAME = re.compile(r"^[a-z]{3,}ing$")
 """An English -ing form ("flying", "working") after "i'm": not a name unless the name list has it."""
 
+_GREETING = OPENERS | TITLES | KIN_TITLES
+"""Words that may come right before a greeted name ("hi", "kuya", "kak")."""
 _BEFORE_NAME = TITLES | KIN_TITLES | FILLERS
 """Words between an introducer and the name ("ni mak cik kiah", "ako po si liza")."""
 _CLAUSE_OPENING = OPENERS | TITLES | KIN_TITLES | _SKIP | INTRODUCERS | ANSWER_WORDS
@@ -171,7 +173,7 @@ def _self_named(said: str, names: frozenset[str] | set[str]) -> tuple[list[str],
                 k -= 1  # "ni mak cik kiah", "ako po si liza"
             before = words[k] if k >= 0 and not new_clause(k + 1) else ""
             after = words[j] if j < len(words) else ""
-            if whole or before in INTRODUCERS or after in AFTER_NAME:
+            if (whole or before in INTRODUCERS or after in AFTER_NAME) and not _kin_before(words, k):
                 return words[i:j], tokens[i].start(), tokens[j - 1].end()
             i = j  # a greeted name ("hi alvin, si nestor ramos to"): the clause goes on
             continue
@@ -180,11 +182,29 @@ def _self_named(said: str, names: frozenset[str] | set[str]) -> tuple[list[str],
     return None
 
 
+SELF_WORDS = frozenset("me myself mine i im ako akin sarili mismo saya sendiri aku".split())
+"""Words with which a caller says a name asked for as someone else's is its own ("para sa akin po")."""
+
+POSSESSIVES = frozenset("saya sy aku ku ko my".split())
+"""Words that make a kinship title someone's relative ("nama mak saya ...")."""
+NAME_NOUNS = frozenset("nama name pangalan".split())
+
+
+def _kin_before(words: list[str], k: int) -> bool:
+    """Whether the words up to ``words[k]`` (the introducer before a name) name a relative: a
+    kinship word ("anak saya aina") or "name" with a kinship title and a possessive ("nama mak
+    saya bunga"; "pagi kak, saya ruslan" greets the agent)."""
+    near = range(max(0, k - 2), k + 1)
+    return any(words[x] in KIN_WORDS or x > 0 and words[x - 1] in NAME_NOUNS and words[x] in KIN_TITLES
+               and x + 1 < len(words) and words[x + 1] in POSSESSIVES for x in near)
+
+
 def _greeted(words: list[str], i: int) -> bool:
-    """Whether ``words[i]`` may be a name greeted right after an opener ("hi *sharon*"): not a
-    function word of the three languages and not a kinship word ("hi anak saya aina")."""
+    """Whether ``words[i]`` may be a name greeted right after an opener or a title ("hi *sharon*",
+    "hi kuya *carlo*", "pagi kak *yah*"): not a function word of the three languages and not a
+    kinship word ("hi anak saya aina")."""
     word = words[i]
-    return (i > 0 and words[i - 1] in OPENERS and word not in word_languages() and word not in KIN_WORDS
+    return (i > 0 and words[i - 1] in _GREETING and word not in word_languages() and word not in KIN_WORDS
             and word not in KIN_TITLES and word not in NUMBER_WORDS)
 
 
@@ -229,8 +249,8 @@ def _opens_clause(text: str, pos: int, since: int = 0) -> bool:
     if not before or before.endswith((",", ".", "!", "?", ":", ";")):
         return True
     words = [norm(w) for w in NAME_WORD.findall(re.split(r"[,.!?:;]", before)[-1])]
-    other = [i for i, w in enumerate(words) if w not in OPENERS | TITLES]
-    return not other or (len(other) == 1 and other[0] > 0 and words[other[0] - 1] in OPENERS
+    other = [i for i, w in enumerate(words) if w not in _GREETING]
+    return not other or (len(other) == 1 and other[0] > 0 and words[other[0] - 1] in _GREETING
                          and words[other[0]] not in word_languages())
 
 
@@ -257,7 +277,8 @@ def _name_of_phrase(said: str, start: int, end: int, closing_cues: list[int],
     return found
 
 
-OTHER_PERSON = KIN_WORDS | frozenset("his her their says said sabi kata".split())
+OTHER_PERSON = KIN_WORDS | frozenset(
+    "his her their says said sabi kata patient pasyente pesakit borrower peminjam recipient penerima receiver".split())
 """Words before a full name that make it someone else's ("asawa ko si teodoro ramos", "his name is
 roberto garcia", "passport says nurul ain")."""
 
@@ -353,8 +374,9 @@ class CustomerName:
                 found = _names_after(text[(row.call_id, row.turn)], row.end_char, titles=False, max_words=1)
                 if found:
                     own.setdefault(row.call_id, set()).update(found[0])
-        requests = ctx.cue_turns("cue.name_request")
-        name_requests = set(zip(requests["call_id"], requests["turn"]))
+        requests, others = ctx.cue_turns("cue.name_request"), ctx.cue_turns("cue.other_name_request")
+        other_requests = set(zip(others["call_id"], others["turn"]))
+        name_requests = set(zip(requests["call_id"], requests["turn"])) - other_requests
         address = ctx.cue_turns("cue.address")
         address_ends = {(r.call_id, r.turn, r.end_char) for r in address.itertuples(index=False)}
         address_by_turn: dict[tuple[str, int], list[int]] = {}
@@ -371,7 +393,7 @@ class CustomerName:
             mine = own.get(call_id, set())
             listed = (name_list | crm_words) - mine
             customer_words: set[str] = set()
-            asked = False
+            asked = asked_other = False
             pattern = None
             for turn, speaker, said in zip(turns["turn"], turns["speaker"], turns["text"]):
                 if speaker == "customer":
@@ -383,19 +405,23 @@ class CustomerName:
                             found = _names_after(said, 0)
                             if found and found[0][0] in PLACE_WORDS:
                                 found = None  # an address given with the name asked for
-                        # no phrase at all: "saya faizal nak tanya", "teresita manalo po", the CRM name
-                        found = (found or _self_named(said, listed) or _crm_name_said(said, crm_words - mine)
-                                 or _full_name_said(said, listed))
+                        # no phrase at all: "saya faizal nak tanya", "teresita manalo po", the CRM name;
+                        # a bare name answering "the patient's name" is the patient's, unless the
+                        # caller says it is them ("ako mismo, ernesto garcia")
+                        other = asked_other and not SELF_WORDS & {norm(w) for w in NAME_WORD.findall(said)}
+                        found = found or _crm_name_said(said, crm_words - mine) or (
+                            None if other else _self_named(said, listed) or _full_name_said(said, listed))
                     if found:
                         for word in found[0]:
                             names.setdefault(word, turn)
                         pattern = None
                         stated_rows.append(_row(call_id, turn, "customer", "customer_name_stated", found[1], found[2], said, 0.7))
-                    asked = False
+                    asked = asked_other = False
                     continue
                 if speaker != "agent":
                     continue
                 asked = (call_id, turn) in name_requests
+                asked_other = (call_id, turn) in other_requests
                 known = {w: t for w, t in names.items() if w not in mine}
                 if pattern is None and known:
                     pattern = re.compile(r"\b(" + "|".join(map(_name_regex, sorted(known, key=len, reverse=True))) + r")\b")
