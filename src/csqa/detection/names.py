@@ -14,7 +14,9 @@ nothing but a name ("teresita manalo po"); the CRM name said anywhere in a custo
 counts (:func:`_name_of_phrase` says where a listed name is needed), and so does a full name
 anywhere in the turn (two listed names in a row: "five j five sixty bernardo aquino") unless a
 kinship word before it makes it someone else's. The agent's own name is the word after a
-``cue.self_intro`` phrase in an agent turn and never counts. A name that is also a common word
+``cue.self_intro`` phrase in an agent turn and never counts; a caller may greet it first ("hi
+sharon, i'm khairul"). A bare name answering a ``cue.other_name_request`` ("the patient's name")
+is that person's, not the caller's. A name that is also a common word
 ("Joy", "Hope", "Bunga", "Ligaya") only counts where it is used to address someone: after an
 honorific (``cue.address``), or alone at the start or end of the turn.
 """
