@@ -35,7 +35,7 @@ def word_languages() -> dict[str, str]:
     extra, dropped = table["words"], table.get("not_words", {})
     owners: dict[str, set[str]] = {}
     for lang, words in (("en", EN), ("ms", MS), ("tl", TL)):
-        for word in set(words) - set(dropped.get(lang, ())) | set(extra[lang]):
+        for word in (set(words) - set(dropped.get(lang, ()))) | set(extra[lang]):
             owners.setdefault(norm(word), set()).add(lang)
     return {w: langs.pop() for w, langs in owners.items() if len(langs) == 1}
 

@@ -149,8 +149,8 @@ def _name_words(said: str) -> tuple[list[re.Match[str]], list[str]]:
 def _self_named(said: str, names: frozenset[str] | set[str]) -> tuple[list[str], int, int] | None:
     """The speaker's own name stated without a name phrase: a run of ``names`` words at the
     start of a clause (after nothing but openers, titles, fillers, introducers or a greeted
-    name: a listed name, or one other word right after an opener, "hi sharon i'm khairul", "hi
-    sofia ni joseph"), with an introducer right before it ("saya faizal") or an ``AFTER_NAME``
+    name: a listed name, or one other word right after an opener or a title, "hi sharon i'm
+    khairul", "hi kuya carlo, this is ..."), unless a relative's name ("anak saya aina"), with an introducer right before it ("saya faizal") or an ``AFTER_NAME``
     word right after it ("farah ni"), or making up the whole turn ("teresita manalo po"):
     (words, start, end), or None."""
     tokens, words = _name_words(said)
@@ -179,7 +179,7 @@ def _self_named(said: str, names: frozenset[str] | set[str]) -> tuple[list[str],
                 return words[i:j], tokens[i].start(), tokens[j - 1].end()
             i = j  # a greeted name ("hi alvin, si nestor ramos to"): the clause goes on
             continue
-        clause_ok = clause_ok and (words[i] in _CLAUSE_OPENING or _greeted(words, i) and not new_clause(i))
+        clause_ok = clause_ok and (words[i] in _CLAUSE_OPENING or (_greeted(words, i) and not new_clause(i)))
         i += 1
     return None
 
@@ -190,6 +190,7 @@ SELF_WORDS = frozenset("me myself mine i im ako akin sarili mismo saya sendiri a
 POSSESSIVES = frozenset("saya sy aku ku ko my".split())
 """Words that make a kinship title someone's relative ("nama mak saya ...")."""
 NAME_NOUNS = frozenset("nama name pangalan".split())
+"""The word "name", before a kinship title that makes the name a relative's ("nama mak saya ...")."""
 
 
 def _kin_before(words: list[str], k: int) -> bool:
@@ -197,8 +198,10 @@ def _kin_before(words: list[str], k: int) -> bool:
     kinship word ("anak saya aina") or "name" with a kinship title and a possessive ("nama mak
     saya bunga"; "pagi kak, saya ruslan" greets the agent)."""
     near = range(max(0, k - 2), k + 1)
-    return any(words[x] in KIN_WORDS or x > 0 and words[x - 1] in NAME_NOUNS and words[x] in KIN_TITLES
-               and x + 1 < len(words) and words[x + 1] in POSSESSIVES for x in near)
+    return any(words[x] in KIN_WORDS
+               or (x > 0 and words[x - 1] in NAME_NOUNS and words[x] in KIN_TITLES
+                   and x + 1 < len(words) and words[x + 1] in POSSESSIVES)
+               for x in near)
 
 
 def _greeted(words: list[str], i: int) -> bool:
