@@ -117,10 +117,15 @@ def test_conversation_interruption_from_timestamps() -> None:
     assert _turns(Interruption(min_overlap_s=0.05).detect(_ctx(u)), "interruption") == [1, 3]
 
 
-@pytest.mark.parametrize("ending", ["--", "...", "…", " —"])
+@pytest.mark.parametrize("ending", ["--", "...", "…", " —", "-- uh", "... erm um ", "--, hmm", "-- ah"])
 def test_conversation_interruption_from_cut_off_marks(ending: str) -> None:
     u = make_call([("customer", "i was trying to say" + ending), ("agent", "yes yes"), ("customer", "ok."), ("agent", "good")])
     assert _turns(Interruption().detect(_ctx(u)), "interruption") == [1]
+
+
+def test_conversation_interruption_not_from_a_hesitation_without_a_mark() -> None:
+    u = make_call([("customer", "i was trying to say uh"), ("agent", "yes"), ("customer", "the uh -- uh thing"), ("agent", "ok")])
+    assert Interruption().detect(_ctx(u)).empty
 
 
 def test_conversation_interruption_only_agent_cutting_in_on_customer() -> None:

@@ -9,6 +9,7 @@ a rule may read the hits of the rules before it.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -19,6 +20,7 @@ import pandas as pd
 from csqa.detection.base import CallContext, hits_frame
 from csqa.detection.names import CustomerName
 from csqa.errors import UnknownNameError, did_you_mean
+from csqa.nlp import HESITATIONS
 
 RULES: dict[str, type] = {}
 """Registered conversation rules by name, in the order they run."""
@@ -204,11 +206,17 @@ class DontKnowNoFollowup:
         }))
 
 
+_TRAILING_HESITATIONS = re.compile(r"(?:[\s,]+(?:" + "|".join(sorted(HESITATIONS | {"ah", "eh", "oh"})) + r"))*[\s,]*$",
+                                   re.IGNORECASE)
+"""Sounds of hesitation and interjections, and spaces, at the end of a turn ("to-- uh um", "the-- ah")."""
+
+
 @register("csqa.interruption.v1")
 @dataclass(frozen=True)
 class Interruption:
     """The agent cuts in: starts ``min_overlap_s`` or more before the customer's turn ends, or
-    the customer's turn ends in a cut-off mark (``--``, ``...``, ``…``)."""
+    the customer's turn ends in a cut-off mark (``--``, ``...``, ``…``), sounds of hesitation
+    and "ah", "eh", "oh" after the mark aside ("i paid on the-- uh", "the-- ah")."""
 
     min_overlap_s: float = 0.3
     marks: tuple[str, ...] = ("--", "—", "–", "...", "…")
@@ -223,7 +231,7 @@ class Interruption:
         after_customer = u["speaker"].eq("agent") & _previous(u, "speaker").eq("customer")
         overlap = _previous(u, "end") - u["start"]
         timed = after_customer & overlap.ge(self.min_overlap_s - 1e-9)
-        prev_text = _previous(u, "text").fillna("").astype(str).str.rstrip()
+        prev_text = _previous(u, "text").fillna("").astype(str).str.replace(_TRAILING_HESITATIONS, "", regex=True)
         marked = after_customer & prev_text.str.endswith(self.marks)
         evidence = pd.Series(
             np.where(timed, "starts " + overlap.round(1).astype(str) + " s before the customer finished", "customer cut off: " + prev_text.str[-40:]),
