@@ -231,7 +231,8 @@ class Interruption:
         after_customer = u["speaker"].eq("agent") & _previous(u, "speaker").eq("customer")
         overlap = _previous(u, "end") - u["start"]
         timed = after_customer & overlap.ge(self.min_overlap_s - 1e-9)
-        prev_text = _previous(u, "text").fillna("").astype(str).str.replace(_TRAILING_HESITATIONS, "", regex=True)
+        prev_text = (_previous(u, "text").fillna("").astype(str).where(after_customer, "")
+                     .str.replace(_TRAILING_HESITATIONS, "", regex=True))
         marked = after_customer & prev_text.str.endswith(self.marks)
         evidence = pd.Series(
             np.where(timed, "starts " + overlap.round(1).astype(str) + " s before the customer finished", "customer cut off: " + prev_text.str[-40:]),

@@ -413,7 +413,7 @@ class CustomerName:
                         # no phrase at all: "saya faizal nak tanya", "teresita manalo po", the CRM name;
                         # a bare name answering "the patient's name" is the patient's, unless the
                         # caller says it is them ("ako mismo, ernesto garcia")
-                        other = asked_other and not SELF_WORDS & {norm(w) for w in NAME_WORD.findall(said)}
+                        other = asked_other and not SELF_WORDS.intersection(_name_words(said)[1])
                         found = found or _crm_name_said(said, crm_words - mine) or (
                             None if other else _self_named(said, listed) or _full_name_said(said, listed))
                     if found:
