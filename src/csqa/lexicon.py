@@ -37,6 +37,7 @@ CUES: dict[str, str] = {
     "cue.cut_off": "a cut-off word or mark at the end of a turn",
     "cue.name_before": "a phrase that follows the speaker's own name (kevin here, maria santos po ito, aina sini)",
     "cue.name_request": "the agent asks for the customer's name (may i have your name, boleh saya dapatkan nama)",
+    "cue.nickname": "the customer gives the name to be called by (just call me, panggil saya, tawagin nyo akong)",
     "cue.other_name_request": "the agent asks for someone else's name (the patient's, nama anak, pangalan ng pasyente)",
     "cue.offer": "a product or price word that makes an agent turn an offer (plan, add-on, a month)",
     "cue.interest": "the customer shows interest in a product (how much is, magkano, berapa harga) or a need one answers",

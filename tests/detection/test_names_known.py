@@ -49,7 +49,7 @@ def test_known_name_after_an_introducer_or_alone_is_stated(turn: str, evidence: 
         ("jomride selamat petang saya hana", "hai hana saya faizal nak tanya pasal trip semalam", "faizal"),
         ("pacific air good morning my name is leo", "hi leo i want to check my booking", None),
         ("globe customer care good evening this is carlo", "hi kuya carlo this is faith dela cruz about my bill",
-         "this is faith"),                                                                  # after a title and the agent's name
+         "this is faith dela cruz"),                                                        # after a title and the agent's name
         ("desa mutiara selamat pagi saya kak yah", "pagi kak yah ni saya linda siling bocor", "linda"),
         ("digi selamat pagi saya aqilah", "morning eh nama saya wong li ting nak tanya bil", "nama saya wong li ting"),
     ],

@@ -37,19 +37,22 @@ from csqa.nlp import NAME_WORD, NUMBER_WORDS, norm
 
 TITLES = frozenset(
     "mr mrs ms miss mister madam maam sir dr encik en puan pn cik tuan bin binti bte bt a/l a/p al ap "
-    "ma de dela del delos san sta ate kuya aling mang manang manong mam dato datuk datin haji hajah".split()
+    "ma de dela del delos san sta ate kuya aling mang manang manong mam dato datuk datin haji hajah sri seri".split()
 )
 """Words in a CRM name that are not the name itself."""
 
 COMMON_WORD_NAMES = frozenset(
     "joy hope faith grace mercy charity patience honey sunny rose may june april dawn summer will "
     "bill mark pat sky star lucky precious princess angel ruby pearl jade amber crystal bunga intan "
-    "suria cahaya mawar melati ligaya tala bituin luningning liwayway ayu manis murni sri".split()
+    "suria cahaya mawar melati ligaya tala bituin luningning liwayway ayu manis murni sri boy baby bing ging cherry lovely".split()
 )
 """Names that are also ordinary words, so they need an addressing context to count."""
 
+WORD_NAMES_AFTER_SAYA = frozenset("bunga intan suria cahaya mawar melati ayu murni".split())
+"""Malay names that are also nouns, read as a name right after "saya" ("saya *bunga* nak tanya")."""
 
-_SKIP = frozenset("po ho ah uh um umm uhm hmm hm mm mhm eh erm ya yes si is ay its ito".split())
+
+_SKIP = frozenset("po ho ah uh um umm uhm hmm hm mm mhm eh erm ya yes si is ay its ito haha hahaha hehe".split())
 """Fillers and particles between a name phrase and the name ("ako po si Liza")."""
 
 
@@ -58,23 +61,31 @@ def _name_regex(word: str) -> str:
     return "['’]?".join(map(re.escape, word))
 
 
+NAME_PARTICLES = frozenset("de dela del delos la los san sta bin binti bt bte".split())
+"""Words inside a full name, between its parts ("rosario *dela* cruz", "hafizah *binti* osman")."""
+
+
 def _names_after(text: str, pos: int, *, titles: bool = True, max_words: int = 3) -> tuple[list[str], int, int] | None:
-    """The name words at or after ``pos`` (fillers and, when ``titles``, titles skipped):
+    """The name words at or after ``pos`` (fillers, kinship titles and, when ``titles``, titles skipped):
     (words, start, end), or None when the first real word is not a plausible name."""
     words: list[str] = []
-    start = end = -1
+    start = end = gap = -1
+    joined = False
     for match in NAME_WORD.finditer(text, pos):
         word = norm(match.group())
-        if not words and (word in _SKIP or (titles and word in TITLES)):
+        if not words and (word in _SKIP or word in KIN_TITLES or (titles and word in TITLES)):
             continue
+        if words and word in NAME_PARTICLES and not text[gap:match.start()].strip(" "):
+            gap, joined = match.end(), True
+            continue  # "rosario dela cruz", "hafizah binti osman": one more word belongs to the name
         if word in word_languages() or len(word) < 2 or word in TITLES or word in _SKIP or word in NUMBER_WORDS:
             break
-        if words and text[end:match.start()].strip(" "):
+        if words and text[gap:match.start()].strip(" "):
             break  # punctuation between: the name has ended
         words.append(word)
         start = match.start() if start < 0 else start
-        end = match.end()
-        if len(words) == max_words:
+        end = gap = match.end()
+        if len(words) == max_words or joined:
             break
     return (words, start, end) if words else None
 
@@ -105,6 +116,9 @@ PLACE_WORDS = frozenset(
 
 KIN_TITLES = frozenset("mak pak makcik pakcik kak akak abang bang adik ate kuya tita tito lola lolo".split())
 """Kinship words used as titles before a caller's name ("mak cik kiah", "ate liza")."""
+
+ALSO = frozenset("pun juga also too din rin".split())
+"""Words for "also" between an introducer and a name the agent shares ("saya *pun* farah", "i'm *also* ben")."""
 
 FILLERS = _SKIP - INTRODUCERS
 """Fillers and particles that may stand between an introducer and the name ("saya ah hazwan")."""
@@ -158,6 +172,7 @@ def _self_named(said: str, names: frozenset[str] | set[str]) -> tuple[list[str],
     names = set(names) | {words[j] for i, w in enumerate(words) if w in PATRONYMIC for j in (i - 1, i + 1)
                           if 0 <= j < len(words) and len(words[j]) > 2 and words[j] not in word_languages()
                           and words[j] not in TITLES and words[j] not in NUMBER_WORDS}
+    names |= {w for i, w in enumerate(words) if w in WORD_NAMES_AFTER_SAYA and i > 0 and words[i - 1] in {"saya", "sy", "aku"}}
 
     def new_clause(i: int) -> bool:
         return i > 0 and bool(said[tokens[i - 1].end():tokens[i].start()].strip(" "))
@@ -166,19 +181,23 @@ def _self_named(said: str, names: frozenset[str] | set[str]) -> tuple[list[str],
     i, clause_ok = 0, True
     while i < len(words):
         clause_ok = clause_ok or new_clause(i)
-        if words[i] in names and clause_ok:
+        if words[i] in names:
             j = i + 1
             while j < len(words) and words[j] in names and not new_clause(j):
                 j += 1
             k = i - 1
-            while k >= 0 and words[k] in _BEFORE_NAME and not new_clause(k + 1):
-                k -= 1  # "ni mak cik kiah", "ako po si liza"
+            while k >= 0 and words[k] in _BEFORE_NAME | ALSO and not new_clause(k + 1):
+                k -= 1  # "ni mak cik kiah", "ako po si liza", "saya pun farah"
             before = words[k] if k >= 0 and not new_clause(k + 1) else ""
             after = words[j] if j < len(words) else ""
-            if (whole or before in INTRODUCERS or after in AFTER_NAME) and not _kin_before(words, k):
+            # mid-sentence only when nothing else can be meant: "... saya pun farah", "... ni faizal bin hamdan"
+            said_outright = before in INTRODUCERS and (after in PATRONYMIC or bool(ALSO.intersection(words[k + 1:i])))
+            if ((clause_ok or said_outright) and (whole or before in INTRODUCERS or after in AFTER_NAME)
+                    and not _kin_before(words, k)) or (before and _relative_introduced(words, k)):
                 return words[i:j], tokens[i].start(), tokens[j - 1].end()
-            i = j  # a greeted name ("hi alvin, si nestor ramos to"): the clause goes on
-            continue
+            if clause_ok:
+                i = j  # a greeted name ("hi alvin, si nestor ramos to"): the clause goes on
+                continue
         clause_ok = clause_ok and (words[i] in _CLAUSE_OPENING or (_greeted(words, i) and not new_clause(i)))
         i += 1
     return None
@@ -202,6 +221,44 @@ def _kin_before(words: list[str], k: int) -> bool:
                or (x > 0 and words[x - 1] in NAME_NOUNS and words[x] in KIN_TITLES
                    and x + 1 < len(words) and words[x + 1] in POSSESSIVES)
                for x in near)
+
+
+RELATIVES = KIN_WORDS | frozenset(
+    "niece nephew grandson granddaughter grandchild cousin guardian caregiver anak saudara cucu menantu "
+    "penjaga waris apo pamangkin pinsan manugang".split())
+"""Words for how a caller is related to the person the call is about ("i'm her *son*", "saya *anak* dia")."""
+THIRD_PERSON = frozenset("her his their the dia beliau niya nya nila".split())
+"""Words that point the relation at someone else: "i'm *her* son", "saya anak *dia*", "asawa *niya*"."""
+
+
+def _relative_introduced(words: list[str], k: int) -> bool:
+    """Whether the words up to ``words[k]`` introduce the caller as someone's relative, so that
+    the name after them is the caller's: "i'm her son *razak*", "saya anak dia *aina*", "ako po
+    yung asawa niya *teresita*" (an introducer, then a relation word and a third-person word in
+    either order, with particles such as "po" or "yung" between)."""
+    near = [w for w in words[max(0, k - 5):k + 1] if w not in FILLERS and w not in {"yung", "ang", "also", "pun", "juga"}]
+    if len(near) < 3 or near[-3] not in INTRODUCERS:
+        return False
+    pair = set(near[-2:])
+    return bool(pair & RELATIVES) and bool(pair & THIRD_PERSON)
+
+
+NICKNAME_ENDS = frozenset("je jer aje ja saja sahaja lah la lang nalang only enough".split())
+"""Particles after a nickname given without a word for "me" ("panggil din *je*", "jun na *lang*")."""
+
+
+def _nickname(said: str, start: int, end: int) -> tuple[list[str], int, int] | None:
+    """The name a ``cue.nickname`` phrase at ``said[start:end]`` gives ("just call me *jun*",
+    "panggil saya *mani*", "panggil kak *yah* je"): (words, start, end), or None. A phrase with
+    no word for "me" ("panggil") needs a particle such as "je" after the name."""
+    found = _names_after(said, end, max_words=2)
+    if found is None or any(mark in said[end:found[1]] for mark in ",.!?;:"):
+        return None  # "nobody can call me, bisnes i rugi": punctuation, no name
+    if not SELF_WORDS.union({"akong", "sakin", "saken", "sy"}).intersection(_name_words(said[start:end])[1]):
+        rest = _name_words(said[found[2]:])[1]
+        if not rest or rest[0] not in NICKNAME_ENDS and rest[:2] != ["na", "lang"]:
+            return None
+    return found
 
 
 def _greeted(words: list[str], i: int) -> bool:
@@ -283,7 +340,7 @@ def _name_of_phrase(said: str, start: int, end: int, closing_cues: list[int],
 
 
 OTHER_PERSON = KIN_WORDS | frozenset(
-    "his her their says said sabi kata patient pasyente pesakit borrower peminjam recipient penerima receiver".split())
+    "his her their dia beliau niya kanya nya says said sabi kata patient pasyente pesakit borrower peminjam recipient penerima receiver".split())
 """Words before a full name that make it someone else's ("asawa ko si teodoro ramos", "his name is
 roberto garcia", "passport says nurul ain")."""
 
@@ -373,6 +430,16 @@ class CustomerName:
                 stated_names.setdefault(row.call_id, []).extend((row.turn, w) for w in found[0])
                 stated_rows.append(_row(row.call_id, row.turn, "customer", "customer_name_stated", found[1],
                                         row.end_char, text[key], 0.8))
+        for row in ctx.cue_turns("cue.nickname").itertuples(index=False):
+            key = (row.call_id, row.turn)
+            found = _nickname(text[key], row.start_char, row.end_char) if row.speaker == "customer" else None
+            if found is None:
+                continue
+            stated_names.setdefault(row.call_id, []).extend((row.turn, w) for w in found[0])
+            if key not in stated_turns:
+                stated_turns.add(key)
+                stated_rows.append(_row(row.call_id, row.turn, "customer", "customer_name_stated", row.start_char,
+                                        found[2], text[key], 0.8))
         own: dict[str, set[str]] = {}
         for row in ctx.cue_turns("cue.self_intro").itertuples(index=False):
             if row.speaker == "agent":

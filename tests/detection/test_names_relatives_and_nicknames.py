@@ -1,0 +1,92 @@
+"""Names a caller gives in passing: as someone's relative ("i'm her son razak"), as the name to be
+called by ("just call me jun"), with a particle inside ("rosario dela cruz"), after "also"
+("saya pun farah") or a patronymic mid-sentence, and Malay names that are also nouns after
+"saya"; with the hard negatives each rule must leave alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from csqa.detection import detect
+from tests.conftest import make_call
+
+
+def _hits(turns: list[tuple[str, str]], behaviour: str) -> list[tuple[int, str]]:
+    hits = detect(make_call(turns)).hits
+    found = hits[hits["behaviour"] == behaviour]
+    return list(zip(found["turn"].tolist(), found["evidence"].tolist()))
+
+
+def _stated(turn: str) -> list[str]:
+    return [e for _, e in _hits([("agent", "good morning how can i help"), ("customer", turn),
+                                 ("agent", "ok let me check")], "customer_name_stated")]
+
+
+@pytest.mark.parametrize(
+    ("turn", "evidence"),
+    [
+        ("i'm her son razak razak ismail", "razak razak ismail"),                     # en
+        ("oh sorry saya anak dia aina binti hashim", "aina"),                          # ms
+        ("ya saya ibu dia hasnah", "hasnah"),
+        ("ah ako po yung asawa niya teresita mercado beneficiary po ako", "teresita mercado"),  # tl
+    ],
+)
+def test_a_caller_introduced_as_someones_relative_states_its_own_name(turn: str, evidence: str) -> None:
+    assert _stated(turn) == [evidence]
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        "anak saya aina demam",                                  # my child: the child's name
+        "saya nak tanya pasal anak dia aina",                    # no introducer before the relation
+        "dia four years old, ya dah pernah datang nama dia adam rayyan",  # his name
+        "saya pun faham masalah tu",                             # "also" before a word that is no name
+        "anak saya ni faizal bin hamdan dia demam",              # a patronymic, but the child's name
+    ],
+)
+def test_someone_elses_name_or_no_name_is_not_stated(turn: str) -> None:
+    assert _stated(turn) == []
+
+
+@pytest.mark.parametrize(
+    ("turn", "evidence"),
+    [
+        ("eh farah nama kita sama lah saya pun farah farah adilah saya dapat kasut", "farah farah adilah"),  # "pun"
+        ("ha yusri dengar sini ni faizal bin hamdan dah lima hari internet mati", "faizal"),  # mid-sentence, "bin"
+        ("hai pagi saya bunga nak tanya pasal order saya", "bunga"),                           # a noun as a name
+        ("morning ni dato sri kamal ah my car supposed to be ready", "kamal"),                 # "dato sri" titles
+    ],
+)
+def test_a_name_said_in_mid_sentence_or_that_is_also_a_word_is_stated(turn: str, evidence: str) -> None:
+    assert _stated(turn) == [evidence]
+
+
+@pytest.mark.parametrize(
+    ("customer", "agent", "name"),
+    [
+        ("good evening my name is ferdinand reyes but please just call me jun", "sure sir jun what can i do", "jun"),
+        ("malam saya subramaniam panggil mani je lah senang", "ok encik mani encik top up guna apa", "mani"),
+        ("pagi ni rohaya eh panggil kak yah je semua orang panggil macam tu", "ok kak yah ada apa boleh bantu", "yah"),
+        ("ako si rodel tawagin nyo na lang akong bong", "sige po sir bong ano pong atin", "bong"),
+        ("hi my name is rosario dela cruz i have a booking", "ok puan dela cruz boleh saya dapatkan nombor", "cruz"),
+    ],
+)
+def test_the_agent_using_a_nickname_or_family_name_uses_the_customers_name(customer: str, agent: str, name: str) -> None:
+    turns = [("agent", "hello how may i help"), ("customer", customer), ("agent", agent)]
+    assert _hits(turns, "uses_customer_name") == [(2, name)]
+
+
+@pytest.mark.parametrize(
+    ("customer", "agent"),
+    [
+        ("can they call me instead", "ok sir instead of email"),                       # "call me" with no name
+        ("nobody can call me, bisnes i rugi tau", "sorry encik bisnes"),                # punctuation: no name after
+        ("nanti panggil manager saya", "ok encik manager saya panggil"),                # "panggil" with no "je"
+        ("saya nak beli bunga untuk mak", "ok puan bunga tu"),                          # a noun not after "saya"
+        ("nama saya rahmat bin samad permohonan bantuan belum ada jawapan", "permohonan ni masih disiasat"),
+    ],
+)
+def test_words_that_only_look_like_a_nickname_are_not_the_customers_name(customer: str, agent: str) -> None:
+    turns = [("agent", "hello how may i help"), ("customer", customer), ("agent", agent)]
+    assert _hits(turns, "uses_customer_name") == []
