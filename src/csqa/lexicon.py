@@ -34,7 +34,6 @@ CUES: dict[str, str] = {
     "cue.hold": "a hold announcement (may i put you on hold, tunggu sekejap, hold lang po)",
     "cue.self_intro": "a speaker introducing itself by name; the name follows the phrase",
     "cue.address": "words that address someone by name (sir, puan, ma'am) right before the name",
-    "cue.cut_off": "a cut-off word or mark at the end of a turn",
     "cue.name_before": "a phrase that follows the speaker's own name (kevin here, maria santos po ito, aina sini)",
     "cue.name_request": "the agent asks for the customer's name (may i have your name, boleh saya dapatkan nama)",
     "cue.nickname": "the customer gives the name to be called by (just call me, panggil saya, tawagin nyo akong)",

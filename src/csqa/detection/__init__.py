@@ -150,7 +150,7 @@ def detect(
 
 def _apply_model(model: BehaviourModel, prob: np.ndarray, docs: list[Tokens], contexts: list[Tokens | None],
                  speakers: list[str], calls: list[Any], turns: list[int], texts: list[str], lexical: list[tuple],
-                 where: list[str], final: frozenset[str] = frozenset()) -> tuple[list[tuple], list[str]]:
+                 where: list[str], final: frozenset[str]) -> tuple[list[tuple], list[str]]:
     """The lexicon's hit rows (and their ``where``) with the model's verdict (``prob``, its
     probabilities for ``docs`` after ``contexts``) applied: lexicon hits of the model's behaviours
     that it scores below its ``confirm_floor`` are dropped, unless their rule is in ``final``

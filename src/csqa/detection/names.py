@@ -13,7 +13,10 @@ tanya", "saya hafizah binti osman", "oy si boyet santos to", "farah ni"), and a 
 nothing but a name ("teresita manalo po"); the CRM name said anywhere in a customer turn also
 counts (:func:`_name_of_phrase` says where a listed name is needed), and so does a full name
 anywhere in the turn (two listed names in a row: "five j five sixty bernardo aquino") unless a
-kinship word before it makes it someone else's. The agent's own name is the word after a
+kinship word before it makes it someone else's; a caller who says whose relative it is names
+itself ("i'm her son *razak*", "saya anak dia *aina*"). A ``cue.nickname`` phrase gives the name the
+caller wants to be called by ("just call me *jun*", "panggil *mani* je"), which counts besides
+the full name. The agent's own name is the word after a
 ``cue.self_intro`` phrase in an agent turn and never counts; a caller may greet it first ("hi
 sharon, i'm khairul"). A bare name answering a ``cue.other_name_request`` ("the patient's name")
 is that person's, not the caller's. A name that is also a common word
