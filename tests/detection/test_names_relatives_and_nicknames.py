@@ -29,6 +29,9 @@ def _stated(turn: str) -> list[str]:
         ("oh sorry saya anak dia aina binti hashim", "aina"),                          # ms
         ("ya saya ibu dia hasnah", "hasnah"),
         ("ah ako po yung asawa niya teresita mercado beneficiary po ako", "teresita mercado"),  # tl
+        ("ako yung nanay elena cabrera", "elena cabrera"),                              # "the mother": no "her"
+        ("ako mismo yung pasyente rodel pascual nakalabas ako", "rodel pascual"),      # "myself" outweighs "patient"
+        ("ako po si nanay fely, felicidad aquino po", "ako po si nanay fely"),          # a kinship word as a title
     ],
 )
 def test_a_caller_introduced_as_someones_relative_states_its_own_name(turn: str, evidence: str) -> None:
@@ -43,6 +46,10 @@ def test_a_caller_introduced_as_someones_relative_states_its_own_name(turn: str,
         "dia four years old, ya dah pernah datang nama dia adam rayyan",  # his name
         "saya pun faham masalah tu",                             # "also" before a word that is no name
         "anak saya ni faizal bin hamdan dia demam",              # a patronymic, but the child's name
+        "her name is lakshmi devi",                              # en, someone else's "name is"
+        "pagi saya call bagi pihak ayah saya haji osman dia nak tukar penama",  # "saya" is the father's "my"
+        "unit fifteen a po nakapangalan po kay lola si carmen velasco",         # the account is the grandmother's
+        "nakapangalan po kay nanay ko, rosa",
     ],
 )
 def test_someone_elses_name_or_no_name_is_not_stated(turn: str) -> None:
@@ -90,3 +97,11 @@ def test_the_agent_using_a_nickname_or_family_name_uses_the_customers_name(custo
 def test_words_that_only_look_like_a_nickname_are_not_the_customers_name(customer: str, agent: str) -> None:
     turns = [("agent", "hello how may i help"), ("customer", customer), ("agent", agent)]
     assert _hits(turns, "uses_customer_name") == []
+
+
+def test_the_agents_own_name_and_an_answer_word_are_not_the_callers_name() -> None:
+    greeted = _hits([("agent", "good morning this is liza"), ("customer", "hello liza ito na naman ako yung unit eight c"),
+                     ("agent", "ok ma'am")], "customer_name_stated")
+    answered = _hits([("agent", "may i have your name please"), ("customer", "ok see you"), ("agent", "ok")],
+                     "customer_name_stated")
+    assert greeted == [] and answered == []

@@ -68,6 +68,12 @@ NAME_PARTICLES = frozenset("de dela del delos la los san sta bin binti bt bte".s
 """Words inside a full name, between its parts ("rosario *dela* cruz", "hafizah *binti* osman")."""
 
 
+KIN_AS_TITLE = frozenset("nanay tatay mama papa lola lolo".split())
+"""Kinship words also said as a title before the speaker's own name ("ako po si *nanay* fely")."""
+OWNERS = frozenset("si ni ko saya my ku nya niya ng".split())
+"""Words after a kinship word that make it someone's relative ("kay lola *si* carmen", "nanay *ko*")."""
+
+
 def _names_after(text: str, pos: int, *, titles: bool = True, max_words: int = 3) -> tuple[list[str], int, int] | None:
     """The name words at or after ``pos`` (fillers, kinship titles and, when ``titles``, titles skipped):
     (words, start, end), or None when the first real word is not a plausible name."""
@@ -76,12 +82,18 @@ def _names_after(text: str, pos: int, *, titles: bool = True, max_words: int = 3
     joined = False
     for match in NAME_WORD.finditer(text, pos):
         word = norm(match.group())
-        if not words and (word in _SKIP or word in KIN_TITLES or (titles and word in TITLES)):
+        if not words and word in KIN_WORDS:
+            after = NAME_WORD.search(text, match.end())
+            if word in KIN_AS_TITLE and not (after and norm(after.group()) in OWNERS):
+                continue  # "ako po si nanay fely": a kinship word used as a title
+            return None  # "nakapangalan po kay lola si carmen", "my husband ahmad": a relative's name follows
+        if not words and (word in _SKIP or word in KIN_TITLES or word in ANSWER_WORDS or (titles and word in TITLES)):
             continue
         if words and word in NAME_PARTICLES and not text[gap:match.start()].strip(" "):
             gap, joined = match.end(), True
             continue  # "rosario dela cruz", "hafizah binti osman": one more word belongs to the name
-        if word in word_languages() or len(word) < 2 or word in TITLES or word in _SKIP or word in NUMBER_WORDS:
+        if word in word_languages() or len(word) < 2 or word in TITLES or word in _SKIP or word in NUMBER_WORDS \
+                or word in ANSWER_WORDS:
             break
         if words and text[gap:match.start()].strip(" "):
             break  # punctuation between: the name has ended
@@ -94,7 +106,7 @@ def _names_after(text: str, pos: int, *, titles: bool = True, max_words: int = 3
 
 
 OPENERS = frozenset(
-    "hi hello helo hallo hey hai hye yeah yes ya yup ok okay oh uh um umm erm er ah eh oy uy hoy good morning afternoon "
+    "hi hello helo hallo hey hai hye yeah yes ya yup ok okay oh uh um umm erm er ah eh ha haa hah oy uy hoy good morning afternoon "
     "evening pagi petang tengah tengahari hari selamat malam assalamualaikum waalaikumsalam salam magandang umaga tanghali hapon gabi "
     "po opo si ni ini this is it its".split()
 )
@@ -234,12 +246,19 @@ THIRD_PERSON = frozenset("her his their the dia beliau niya nya nila".split())
 """Words that point the relation at someone else: "i'm *her* son", "saya anak *dia*", "asawa *niya*"."""
 
 
+DETERMINERS = frozenset("yung ung ang the".split())
+"""Words for "the" before a relation word: "ako *yung* nanay", "i'm *the* mother" (Malay has none)."""
+
+
 def _relative_introduced(words: list[str], k: int) -> bool:
     """Whether the words up to ``words[k]`` introduce the caller as someone's relative, so that
     the name after them is the caller's: "i'm her son *razak*", "saya anak dia *aina*", "ako po
     yung asawa niya *teresita*" (an introducer, then a relation word and a third-person word in
-    either order, with particles such as "po" or "yung" between)."""
+    either order, with particles such as "po" or "yung" between), "ako yung nanay *elena*" (an
+    introducer, "the" and a relation word)."""
     near = [w for w in words[max(0, k - 5):k + 1] if w not in FILLERS and w not in {"yung", "ang", "also", "pun", "juga"}]
+    if k >= 2 and words[k] in RELATIVES and words[k - 1] in DETERMINERS and len(near) >= 2 and near[-2] in INTRODUCERS:
+        return True  # "ako yung nanay *elena cabrera*", "i'm the mother *zaleha*"
     if len(near) < 3 or near[-3] not in INTRODUCERS:
         return False
     pair = set(near[-2:])
@@ -319,6 +338,17 @@ def _opens_clause(text: str, pos: int, since: int = 0) -> bool:
                          and words[other[0]] not in word_languages())
 
 
+def _possessive_of_kin(said: str, start: int) -> bool:
+    """Whether the phrase at ``said[start:]`` opens with "my" ("saya", "ko") right after a kinship
+    word, so that it is a relative's "my", not the caller's introduction ("ayah *saya* haji osman")."""
+    tokens, words = _name_words(said[:start + 12])
+    at = next((i for i, t in enumerate(tokens) if t.start() >= start), None)
+    if at is None or words[at] not in POSSESSIVES:
+        return False
+    before = [w for w in words[:at] if w not in FILLERS]
+    return bool(before) and before[-1] in KIN_WORDS
+
+
 def _name_of_phrase(said: str, start: int, end: int, closing_cues: list[int],
                     listed: frozenset[str]) -> tuple[list[str], int, int] | None:
     """The name a ``customer_name_stated`` phrase at ``said[start:end]`` states: (words, start,
@@ -348,6 +378,10 @@ OTHER_PERSON = KIN_WORDS | frozenset(
 roberto garcia", "passport says nurul ain")."""
 
 
+OWN_MARKERS = frozenset("mismo myself sendiri".split())
+"""Words with which a caller says the patient or account holder is the caller ("ako *mismo* yung patient")."""
+
+
 def _someone_elses(before: list[str], markers: frozenset[str]) -> bool:
     """Whether the words ``before`` a name hold one of ``markers``, also with a possessive or
     plural "s" ("my wifes account")."""
@@ -362,7 +396,8 @@ def _full_name_said(said: str, names: frozenset[str] | set[str]) -> tuple[list[s
     for i in range(len(words) - 1):
         if words[i] not in names or words[i + 1] not in names or said[tokens[i].end():tokens[i + 1].start()].strip():
             continue
-        if _someone_elses(words[max(0, i - 5):i], OTHER_PERSON):
+        before = words[max(0, i - 5):i]
+        if _someone_elses(before, OTHER_PERSON) and not OWN_MARKERS.intersection(before):
             continue
         j = i + 2
         while j < len(words) and words[j] in names and not said[tokens[j - 1].end():tokens[j].start()].strip():
@@ -410,10 +445,18 @@ class CustomerName:
         ends_before_name: dict[tuple[str, int], list[tuple[int, int]]] = {}
         for cue in ctx.cue_turns("cue.name_before").itertuples(index=False):
             ends_before_name.setdefault((cue.call_id, cue.turn), []).append((cue.start_char, cue.end_char))
+        own: dict[str, set[str]] = {}
+        for row in ctx.cue_turns("cue.self_intro").itertuples(index=False):
+            if row.speaker == "agent":
+                found = _names_after(text[(row.call_id, row.turn)], row.end_char, titles=False, max_words=1)
+                if found:
+                    own.setdefault(row.call_id, set()).update(found[0])
         for row in ctx.hit_turns("customer_name_stated").itertuples(index=False):
             said = text[(row.call_id, row.turn)]
             closing_cues = [start for start, end in ends_before_name.get((row.call_id, row.turn), ())
                             if end == row.end_char]
+            if _possessive_of_kin(said, row.start_char):
+                continue  # "bagi pihak ayah saya haji osman": "saya" is the father's "my"
             found = _name_of_phrase(said, row.start_char, row.end_char, closing_cues, name_list)
             if found is None or (ING_NOT_NAME.match(found[0][0]) and found[0][0] not in name_list):
                 continue
@@ -428,7 +471,7 @@ class CustomerName:
             if row.speaker != "customer" or key in stated_turns:
                 continue
             found = _names_before(text[key], row.start_char)
-            if found is not None:
+            if found is not None and not set(found[0]) <= own.get(row.call_id, set()):  # "hello liza ito na naman ako"
                 stated_turns.add(key)
                 stated_names.setdefault(row.call_id, []).extend((row.turn, w) for w in found[0])
                 stated_rows.append(_row(row.call_id, row.turn, "customer", "customer_name_stated", found[1],
@@ -443,12 +486,6 @@ class CustomerName:
                 stated_turns.add(key)
                 stated_rows.append(_row(row.call_id, row.turn, "customer", "customer_name_stated", row.start_char,
                                         found[2], text[key], 0.8))
-        own: dict[str, set[str]] = {}
-        for row in ctx.cue_turns("cue.self_intro").itertuples(index=False):
-            if row.speaker == "agent":
-                found = _names_after(text[(row.call_id, row.turn)], row.end_char, titles=False, max_words=1)
-                if found:
-                    own.setdefault(row.call_id, set()).update(found[0])
         requests, others = ctx.cue_turns("cue.name_request"), ctx.cue_turns("cue.other_name_request")
         other_requests = set(zip(others["call_id"], others["turn"]))
         name_requests = set(zip(requests["call_id"], requests["turn"])) - other_requests
