@@ -51,6 +51,7 @@ class LexicalDetector:
         self.final = frozenset(r.id for r in self.rules if r.final)
         """Ids of the rules whose hits the trained model does not overrule."""
         self.negators = self.lexicon.sets.get("negator", frozenset())
+        self.negator_release = self.lexicon.sets.get("negator_release", frozenset())
         self.boundaries = self.lexicon.sets.get("boundary", frozenset())
         self._speaker = {
             r.label: (BEHAVIOURS[r.label].speaker if r.label in BEHAVIOURS else "any") for r in self.rules
@@ -108,7 +109,11 @@ class LexicalDetector:
             yield j
 
     def _negated(self, tokens: Tokens, start: int) -> bool:
-        return any(tokens.forms[j] in self.negators for j in self._clause_words_before(tokens, start, NEGATION_WINDOW))
+        """Whether a negator stands up to ``NEGATION_WINDOW`` words before ``start`` in the same
+        clause, other than one in a set phrase such as "tak apa" (a ``negator_release`` word after it)."""
+        forms = tokens.forms
+        return any(forms[j] in self.negators and forms[j + 1] not in self.negator_release
+                   for j in self._clause_words_before(tokens, start, NEGATION_WINDOW))
 
     def _reported(self, tokens: Tokens, start: int, reported_ends: list[int]) -> bool:
         reach = {j + 1 for j in self._clause_words_before(tokens, start, REPORTED_WINDOW)} | {start}
