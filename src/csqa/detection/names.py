@@ -218,7 +218,7 @@ def _self_named(said: str, names: frozenset[str] | set[str]) -> tuple[list[str],
     return None
 
 
-SELF_WORDS = frozenset("me myself mine i im ako akin sarili mismo saya sendiri aku".split())
+SELF_WORDS = frozenset("me myself mine i im ako akong akin sakin saken sarili mismo saya sy sendiri aku".split())
 """Words with which a caller says a name asked for as someone else's is its own ("para sa akin po")."""
 
 POSSESSIVES = frozenset("saya sy aku ku ko my".split())
@@ -256,7 +256,7 @@ def _relative_introduced(words: list[str], k: int) -> bool:
     yung asawa niya *teresita*" (an introducer, then a relation word and a third-person word in
     either order, with particles such as "po" or "yung" between), "ako yung nanay *elena*" (an
     introducer, "the" and a relation word)."""
-    near = [w for w in words[max(0, k - 5):k + 1] if w not in FILLERS and w not in {"yung", "ang", "also", "pun", "juga"}]
+    near = [w for w in words[max(0, k - 5):k + 1] if w not in FILLERS and w not in DETERMINERS and w not in ALSO]
     if k >= 2 and words[k] in RELATIVES and words[k - 1] in DETERMINERS and len(near) >= 2 and near[-2] in INTRODUCERS:
         return True  # "ako yung nanay *elena cabrera*", "i'm the mother *zaleha*"
     if len(near) < 3 or near[-3] not in INTRODUCERS:
@@ -276,7 +276,7 @@ def _nickname(said: str, start: int, end: int) -> tuple[list[str], int, int] | N
     found = _names_after(said, end, max_words=2)
     if found is None or any(mark in said[end:found[1]] for mark in ",.!?;:"):
         return None  # "nobody can call me, bisnes i rugi": punctuation, no name
-    if not SELF_WORDS.union({"akong", "sakin", "saken", "sy"}).intersection(_name_words(said[start:end])[1]):
+    if not SELF_WORDS.intersection(_name_words(said[start:end])[1]):
         rest = _name_words(said[found[2]:])[1]
         if not rest or rest[0] not in NICKNAME_ENDS and rest[:2] != ["na", "lang"]:
             return None
