@@ -105,3 +105,31 @@ def test_the_agents_own_name_and_an_answer_word_are_not_the_callers_name() -> No
     answered = _hits([("agent", "may i have your name please"), ("customer", "ok see you"), ("agent", "ok")],
                      "customer_name_stated")
     assert greeted == [] and answered == []
+
+
+@pytest.mark.parametrize(
+    ("agent", "customer", "name"),
+    [
+        ("ok puan aziz saya semak kejap ya", "azizah bukan aziz ramai orang salah panggil", "azizah"),   # ms
+        ("ok ma'am kristina ano po yun", "kristine po hindi kristina mga twenty thousand na", "kristine"),  # tl
+        ("noted ms lee and the new address", "it's li actually l i not lee", "li"),                          # en
+        ("ok encik zainal boleh saya bantu", "nurhaliza ha bukan zainal", "nurhaliza"),
+    ],
+)
+def test_a_customer_correcting_the_name_the_agent_used_states_the_right_one(agent: str, customer: str, name: str) -> None:
+    turns = [("agent", "hello how may i help"), ("customer", "hi i have a question"), ("agent", agent),
+             ("customer", customer), ("agent", f"sorry about that {name}")]
+    assert _hits(turns, "customer_name_stated") == [(3, name)]
+
+
+@pytest.mark.parametrize(
+    ("agent", "customer"),
+    [
+        ("ala sir, small thing only, the second one coming", "not small thing lah, i paid already"),  # "small" is no name
+        ("ok sir tan can i have the account number", "not tan, it's the account under my wife"),       # no name given instead
+        ("ok ma'am rosa ano po yun", "hindi po, hindi ko alam yung number"),                             # no wrong name said
+    ],
+)
+def test_a_negation_near_the_agents_words_is_not_a_name_correction(agent: str, customer: str) -> None:
+    turns = [("agent", "hello how may i help"), ("customer", "hi i have a question"), ("agent", agent), ("customer", customer)]
+    assert _hits(turns, "customer_name_stated") == []

@@ -338,6 +338,40 @@ def _opens_clause(text: str, pos: int, since: int = 0) -> bool:
                          and words[other[0]] not in word_languages())
 
 
+CORRECTION_NEGATORS = frozenset("bukan bkn hindi hinde not".split())
+"""Words with which a caller corrects the name the agent used ("azizah *bukan* aziz")."""
+CORRECTION_FILLERS = frozenset("actually sebenarnya sebenarnye talaga pala lah la".split())
+"""Words between a corrected name and the negator ("li *actually* l i not lee")."""
+
+
+def _corrected_name(said: str, wrong: set[str], listed: frozenset[str] | set[str]) -> tuple[list[str], int, int] | None:
+    """The name a customer turn gives in place of a ``wrong`` one the agent just used: "*azizah*
+    bukan aziz", "*kristine* po hindi kristina", "*li* l i not lee" (the name before the negator,
+    particles, openers and spelt letters skipped), "not aziz, *azizah*" (a ``listed`` name after
+    the wrong one): (words, start, end), or None."""
+    tokens, words = _name_words(said)
+
+    def plausible(k: int) -> bool:
+        word = words[k]
+        return (len(word) > 1 and word not in word_languages() and word not in TITLES and word not in NUMBER_WORDS
+                and word not in wrong and word not in CORRECTION_NEGATORS and word not in ANSWER_WORDS)
+
+    for i, word in enumerate(words):
+        if word not in wrong or i == 0 or words[i - 1] not in CORRECTION_NEGATORS:
+            continue
+        k = i - 2
+        while k >= 0 and (words[k] in _SKIP or words[k] in OPENERS or words[k] in CORRECTION_FILLERS or len(words[k]) == 1):
+            k -= 1  # "kristine po hindi", "nurhaliza ha bukan", "li l i not"
+        if k >= 0 and plausible(k):
+            return [words[k]], tokens[k].start(), tokens[k].end()
+        k = i + 1
+        while k < len(words) and words[k] in _SKIP:
+            k += 1
+        if k < len(words) and plausible(k) and words[k] in listed:
+            return [words[k]], tokens[k].start(), tokens[k].end()
+    return None
+
+
 def _possessive_of_kin(said: str, start: int) -> bool:
     """Whether the phrase at ``said[start:]`` opens with "my" ("saya", "ko") right after a kinship
     word, so that it is a relative's "my", not the caller's introduction ("ayah *saya* haji osman")."""
@@ -506,6 +540,7 @@ class CustomerName:
             listed = (name_list | crm_words) - mine
             customer_words: set[str] = set()
             asked = asked_other = False
+            addressed: set[str] = set()
             pattern = None
             for turn, speaker, said in zip(turns["turn"], turns["speaker"], turns["text"]):
                 if speaker == "customer":
@@ -522,16 +557,21 @@ class CustomerName:
                         # caller says it is them ("ako mismo, ernesto garcia")
                         other = asked_other and not SELF_WORDS.intersection(_name_words(said)[1])
                         found = found or _crm_name_said(said, crm_words - mine) or (
-                            None if other else _self_named(said, listed) or _full_name_said(said, listed))
+                            None if other else _self_named(said, listed) or _full_name_said(said, listed)) or (
+                            _corrected_name(said, addressed - mine, listed) if addressed else None)
                     if found:
                         for word in found[0]:
                             names.setdefault(word, turn)
                         pattern = None
                         stated_rows.append(_row(call_id, turn, "customer", "customer_name_stated", found[1], found[2], said, 0.7))
                     asked = asked_other = False
+                    addressed = set()
                     continue
                 if speaker != "agent":
                     continue
+                # the words the agent addresses the customer by, which the customer may correct ("bukan aziz")
+                addressed = {found[0][0] for end in address_by_turn.get((call_id, turn), ())
+                             if (found := _names_after(said, end, max_words=1)) and not said[end:found[1]].strip(" ")}
                 asked = (call_id, turn) in name_requests
                 asked_other = (call_id, turn) in other_requests
                 known = {w: t for w, t in names.items() if w not in mine}
