@@ -569,9 +569,11 @@ class CustomerName:
                     continue
                 if speaker != "agent":
                     continue
-                # the words the agent addresses the customer by, which the customer may correct ("bukan aziz")
-                addressed = {found[0][0] for end in address_by_turn.get((call_id, turn), ())
-                             if (found := _names_after(said, end, max_words=1)) and not said[end:found[1]].strip(" ")}
+                # the word after each honorific ("maam rosario"); those right after it are the words the
+                # agent addresses the customer by, which the customer may correct ("bukan aziz")
+                after_address = [(end, found) for end in address_by_turn.get((call_id, turn), ())
+                                 if (found := _names_after(said, end, max_words=1))]
+                addressed = {found[0][0] for end, found in after_address if not said[end:found[1]].strip(" ")}
                 asked = (call_id, turn) in name_requests
                 asked_other = (call_id, turn) in other_requests
                 known = {w: t for w, t in names.items() if w not in mine}
@@ -579,7 +581,7 @@ class CustomerName:
                     pattern = re.compile(r"\b(" + "|".join(map(_name_regex, sorted(known, key=len, reverse=True))) + r")\b")
                 span = self._known_name(said, pattern, known, turn, (call_id, turn), address_ends)
                 if span is None:
-                    span = self._addressed_customer_word(said, address_by_turn.get((call_id, turn), ()), customer_words, mine)
+                    span = self._addressed_customer_word([found for _, found in after_address], customer_words, mine)
                 if span is not None:
                     rows.append(_row(call_id, turn, "agent", "uses_customer_name", span[0], span[1], said, 0.9))
         stated = hits_frame([r if isinstance(r, dict) else r._asdict() for r in stated_rows])
@@ -602,14 +604,14 @@ class CustomerName:
         return None
 
     @staticmethod
-    def _addressed_customer_word(said: str, address_ends: Iterable[int], customer_words: set[str],
+    def _addressed_customer_word(after_address: Iterable[tuple[list[str], int, int]], customer_words: set[str],
                                  own: set[str]) -> tuple[int, int] | None:
-        """Span of a word the agent addresses with an honorific ("maam rosario") that the
-        customer gave when asked for a name: the customer's name, even without "my name is"."""
-        for end in address_ends:
-            found = _names_after(said, end, max_words=1)
-            if found and found[0][0] in customer_words and found[0][0] not in own:
-                return found[1], found[2]
+        """Span of a word the agent addresses with an honorific ("maam rosario"; ``after_address``:
+        the word after each honorific, as :func:`_names_after` gives it) that the customer gave
+        when asked for a name: the customer's name, even without "my name is"."""
+        for words, start, end in after_address:
+            if words[0] in customer_words and words[0] not in own:
+                return start, end
         return None
 
 
