@@ -525,6 +525,7 @@ class CustomerName:
         name_requests = set(zip(requests["call_id"], requests["turn"])) - other_requests
         address = ctx.cue_turns("cue.address")
         address_ends = {(r.call_id, r.turn, r.end_char) for r in address.itertuples(index=False)}
+        address_starts = {(r.call_id, r.turn, r.end_char): r.start_char for r in address.itertuples(index=False)}
         address_by_turn: dict[tuple[str, int], list[int]] = {}
         for r in address.itertuples(index=False):
             address_by_turn.setdefault((r.call_id, r.turn), []).append(r.end_char)
@@ -539,12 +540,14 @@ class CustomerName:
             mine = own.get(call_id, set())
             listed = (name_list | crm_words) - mine
             customer_words: set[str] = set()
+            heard: set[str] = set()
             asked = asked_other = False
             addressed: set[str] = set()
             pattern = None
             for turn, speaker, said in zip(turns["turn"], turns["speaker"], turns["text"]):
                 if speaker == "customer":
                     found = None
+                    heard.update(w for w in map(norm, NAME_WORD.findall(said)) if w in listed and w not in COMMON_WORD_NAMES)
                     if (call_id, turn) not in stated_turns:
                         if asked:
                             # the bare answer to "may i have your name": "rosario dela cruz po"
@@ -582,6 +585,11 @@ class CustomerName:
                 span = self._known_name(said, pattern, known, turn, (call_id, turn), address_ends)
                 if span is None:
                     span = self._addressed_customer_word([found for _, found in after_address], customer_words, mine)
+                if span is None:
+                    span = self._addressed_customer_word(
+                        [found for end, found in after_address
+                         if not said[end:found[1]].strip(" ") and _addresses_caller(said, address_starts[(call_id, turn, end)], end)],
+                        heard, mine)
                 if span is not None:
                     rows.append(_row(call_id, turn, "agent", "uses_customer_name", span[0], span[1], said, 0.9))
         stated = hits_frame([r if isinstance(r, dict) else r._asdict() for r in stated_rows])
@@ -618,6 +626,25 @@ class CustomerName:
 def _row(call_id: str, turn: int, speaker: str, behaviour: str, start: int, end: int, text: str, confidence: float) -> dict[str, object]:
     return {"call_id": call_id, "turn": turn, "speaker": speaker, "behaviour": behaviour, "start_char": start,
             "end_char": end, "evidence": text[start:end], "source": "csqa.customer_name.v1", "confidence": confidence}
+
+
+PROFESSIONAL_TITLES = frozenset("dr doctor doc doktor doktora dra prof professor atty attorney engr cikgu teacher nurse misi".split())
+"""Titles of staff the customer talks about ("doktor lee", "si doc santos"), not of the caller."""
+
+THIRD_PARTY_LEADS = frozenset(
+    "si ni kay sina nina kina for to with of under about by from untuk dengan nama kepada pasal oleh dari daripada "
+    "does has is was claim permohonan booking sistem ic account akaun polisi policy".split()
+)
+"""Words before an honorific that make the person after it someone talked about ("for mr chandran",
+"account ni sir roberto", "permohonan puan khadijah"), not the caller spoken to."""
+
+
+def _addresses_caller(said: str, start: int, end: int) -> bool:
+    """Whether the honorific at ``said[start:end]`` speaks to the caller: not a staff title and
+    not after a word such as "for", "si" or "untuk" that makes its name someone talked about."""
+    before = _name_words(said[:start])[1]
+    return (not PROFESSIONAL_TITLES.intersection(_name_words(said[start:end])[1])
+            and not (before and before[-1] in THIRD_PARTY_LEADS))
 
 
 def _addressed(text: str, start: int, end: int, key: tuple[str, int], address_ends: set[tuple[str, int, int]]) -> bool:
