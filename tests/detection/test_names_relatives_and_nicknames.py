@@ -32,6 +32,7 @@ def _stated(turn: str) -> list[str]:
         ("ako yung nanay elena cabrera", "elena cabrera"),                              # "the mother": no "her"
         ("ako mismo yung pasyente rodel pascual nakalabas ako", "rodel pascual"),      # "myself" outweighs "patient"
         ("ako po si nanay fely, felicidad aquino po", "ako po si nanay fely"),          # a kinship word as a title
+        ("i'm her daughter my name is grace tan", "my name is grace tan"),              # "my name" after a kinship word
     ],
 )
 def test_a_caller_introduced_as_someones_relative_states_its_own_name(turn: str, evidence: str) -> None:

@@ -125,9 +125,13 @@ PATRONYMIC = frozenset("bin binti bt bte".split())
 PLACE_WORDS = frozenset(
     "taman jalan jln lorong blok block lot kampung kampong kg bandar persiaran lebuh lebuhraya tingkat "
     "pangsapuri kondominium condo apartment flat unit street st avenue ave road rd barangay brgy purok sitio "
-    "subdivision subd village phase".split()
+    "subdivision subd village phase hotel resort hospital clinic klinik kedai restoran restaurant mall".split()
 )
 """Words that open an address: a bare answer starting with one is not a name ("taman sri indah jalan lima")."""
+
+UNDER_NAME = frozenset("nakapangalan nakarehistro registered under atas".split())
+"""Words that open "(it is) under the name of ...": a bare answer starting with one names the
+account holder, who may be someone else ("nakapangalan sa biyenan ko")."""
 
 KIN_TITLES = frozenset("mak pak makcik pakcik kak akak abang bang adik ate kuya tita tito lola lolo".split())
 """Kinship words used as titles before a caller's name ("mak cik kiah", "ate liza")."""
@@ -143,7 +147,9 @@ ANSWER_WORDS = frozenset("opo oo yes ya yup yeah ok okay".split())
 
 KIN_WORDS = frozenset(
     "husband wife son daughter father mother dad mum mom brother sister friend suami isteri anak ayah ibu "
-    "emak kakak kawan asawa nanay tatay kapatid kaibigan misis mama papa lola lolo".split()
+    "emak kakak kawan asawa nanay tatay kapatid kaibigan misis mama papa lola lolo "
+    "biyenan byenan manugang bayaw hipag mertua menantu ipar"  # in-laws
+    .split()
 )
 """Words before a CRM name that make it someone else's ("my husband ahmad", "anak saya aina")."""
 
@@ -375,10 +381,12 @@ def _corrected_name(said: str, wrong: set[str], listed: frozenset[str] | set[str
 def _possessive_of_kin(said: str, start: int) -> bool:
     """Whether the phrase at ``said[start:]`` opens with "my" ("saya", "ko") right after a kinship
     word, so that it is a relative's "my", not the caller's introduction ("ayah *saya* haji osman")."""
-    tokens, words = _name_words(said[:start + 12])
+    tokens, words = _name_words(said[:start + 20])
     at = next((i for i, t in enumerate(tokens) if t.start() >= start), None)
     if at is None or words[at] not in POSSESSIVES:
         return False
+    if words[at + 1:at + 2] and words[at + 1] in NAME_NOUNS and not THIRD_PERSON.intersection(words[at + 2:at + 4]):
+        return False  # "i'm her daughter, *my name* is grace tan": the caller's own name
     before = [w for w in words[:at] if w not in FILLERS]
     return bool(before) and before[-1] in KIN_WORDS
 
@@ -553,8 +561,8 @@ class CustomerName:
                             # the bare answer to "may i have your name": "rosario dela cruz po"
                             customer_words.update(norm(w) for w in NAME_WORD.findall(said))
                             found = _names_after(said, 0)
-                            if found and found[0][0] in PLACE_WORDS:
-                                found = None  # an address given with the name asked for
+                            if found and (found[0][0] in PLACE_WORDS or found[0][0] in UNDER_NAME):
+                                found = None  # an address, or "nakapangalan sa biyenan ko", given with the name asked for
                         # no phrase at all: "saya faizal nak tanya", "teresita manalo po", the CRM name;
                         # a bare name answering "the patient's name" is the patient's, unless the
                         # caller says it is them ("ako mismo, ernesto garcia")

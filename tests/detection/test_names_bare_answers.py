@@ -1,0 +1,33 @@
+"""The answer to "what is the name on the account" is the caller's name only when it starts with
+a name: not "nakapangalan sa lola ko ..." (under grandmother's name), not an address or a place
+("hotel sari indah", "hospital pakar damai"); and "kahit kanino nakapangalan" (whoever it is
+registered to) asks for no name."""
+
+from __future__ import annotations
+
+import pytest
+
+from csqa.detection import detect
+from tests.conftest import make_call
+
+
+def _stated(agent: str, customer: str) -> list[str]:
+    hits = detect(make_call([("agent", agent), ("customer", customer), ("agent", "ok salamat po")])).hits
+    return hits[hits["behaviour"] == "customer_name_stated"]["evidence"].tolist()
+
+
+@pytest.mark.parametrize(
+    ("agent", "customer"),
+    [
+        ("ano pong account number o pangalan sa account", "nakapangalan po sa lola ko felicidad manalo yung account"),  # tl
+        ("boleh bagi nama dan alamat hotel", "hotel sari indah bilik dua kosong empat"),                                 # ms
+        ("may i have the name and the hospital", "hospital pakar damai card number m two three"),                       # en
+        ("libre po kahit kanino nakapangalan ang sasakyan", "ay libre pala sige kailan pwede"),                         # mixed: no request
+    ],
+)
+def test_an_answer_that_starts_with_no_name_states_none(agent: str, customer: str) -> None:
+    assert _stated(agent, customer) == []
+
+
+def test_a_bare_name_answer_still_counts() -> None:
+    assert _stated("ano pong pangalan sa account", "felicidad manalo po") == ["felicidad manalo"]
