@@ -134,3 +134,8 @@ def test_a_customer_correcting_the_name_the_agent_used_states_the_right_one(agen
 def test_a_negation_near_the_agents_words_is_not_a_name_correction(agent: str, customer: str) -> None:
     turns = [("agent", "hello how may i help"), ("customer", "hi i have a question"), ("agent", agent), ("customer", customer)]
     assert _hits(turns, "customer_name_stated") == []
+
+
+def test_a_nickname_after_panggil_je_is_stated_and_a_bare_particle_is_not() -> None:
+    assert _stated("boleh panggil je kak ros saya nak tanya pasal loan") == ["boleh panggil je kak ros"]
+    assert _stated("ok nanti encik panggil je la nanti") == []

@@ -278,11 +278,15 @@ NICKNAME_ENDS = frozenset("je jer aje ja saja sahaja lah la lang nalang only eno
 def _nickname(said: str, start: int, end: int) -> tuple[list[str], int, int] | None:
     """The name a ``cue.nickname`` phrase at ``said[start:end]`` gives ("just call me *jun*",
     "panggil saya *mani*", "panggil kak *yah* je"): (words, start, end), or None. A phrase with
-    no word for "me" ("panggil") needs a particle such as "je" after the name."""
+    no word for "me" ("panggil") needs a particle such as "je" after the name or in the
+    phrase ("panggil je kak *ros*")."""
     found = _names_after(said, end, max_words=2)
     if found is None or any(mark in said[end:found[1]] for mark in ",.!?;:"):
         return None  # "nobody can call me, bisnes i rugi": punctuation, no name
-    if not SELF_WORDS.intersection(_name_words(said[start:end])[1]):
+    cue_words = _name_words(said[start:end])[1]
+    if found[0][0] in NICKNAME_ENDS or found[0][0] in NAME_PARTICLES:
+        return None  # "panggil je la nanti": a particle, no name
+    if not SELF_WORDS.intersection(cue_words) and not NICKNAME_ENDS.intersection(cue_words):
         rest = _name_words(said[found[2]:])[1]
         if not rest or rest[0] not in NICKNAME_ENDS and rest[:2] != ["na", "lang"]:
             return None
