@@ -31,3 +31,15 @@ def test_an_answer_that_starts_with_no_name_states_none(agent: str, customer: st
 
 def test_a_bare_name_answer_still_counts() -> None:
     assert _stated("ano pong pangalan sa account", "felicidad manalo po") == ["felicidad manalo"]
+
+
+@pytest.mark.parametrize(
+    ("customer", "stated"),
+    [
+        ("r t k four four nine nama zulkifli hassan", ["zulkifli hassan"]),        # a reference read out, then the name
+        ("bil nombor satu dua tiga nama dalam ic salah", []),                      # a wrong name reported, none stated
+        ("account one two three my husband ahmad", []),                            # a relative's name
+    ],
+)
+def test_a_name_after_a_reference_read_out_is_stated_and_a_wrong_name_reported_is_not(customer: str, stated: list[str]) -> None:
+    assert _stated("boleh bagi nombor rujukan", customer) == stated
