@@ -47,3 +47,15 @@ def test_a_name_said_in_passing_counts_when_the_agent_addresses_the_caller_by_it
 )
 def test_someone_talked_about_is_not_the_caller_addressed(customer: str, agent: str) -> None:
     assert _used(customer, agent) == []
+
+
+def test_an_answer_to_a_request_for_someone_elses_name_is_the_callers_once_the_agent_uses_it() -> None:
+    turns = [("agent", "ano po ang booking reference at pangalan ng pasahero"),
+             ("customer", "r t five k two m tapos pangalan ko estrella navarro"),
+             ("agent", "salamat po ma'am estrella nakikita ko na po")]
+    hits = detect(make_call(turns)).hits
+    stated = hits[hits["behaviour"] == "customer_name_stated"]
+    assert list(zip(stated["turn"], stated["evidence"])) == [(1, "estrella navarro")]
+    turns[2] = ("agent", "salamat po nakita ko na po ang booking ni ma'am estrella")  # someone talked about
+    hits = detect(make_call(turns)).hits
+    assert hits[hits["behaviour"] == "customer_name_stated"].empty

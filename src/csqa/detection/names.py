@@ -553,6 +553,7 @@ class CustomerName:
             listed = (name_list | crm_words) - mine
             customer_words: set[str] = set()
             heard: set[str] = set()
+            answers: dict[str, tuple[int, str]] = {}  # listed word -> the unstated answer to a name request it is in
             asked = asked_other = False
             addressed: set[str] = set()
             pattern = None
@@ -579,6 +580,10 @@ class CustomerName:
                             names.setdefault(word, turn)
                         pattern = None
                         stated_rows.append(_row(call_id, turn, "customer", "customer_name_stated", found[1], found[2], said, 0.7))
+                    elif (asked or asked_other) and (call_id, turn) not in stated_turns:
+                        for word in map(norm, NAME_WORD.findall(said)):
+                            if word in listed and word not in COMMON_WORD_NAMES:
+                                answers.setdefault(word, (turn, said))
                     asked = asked_other = False
                     addressed = set()
                     continue
@@ -602,11 +607,28 @@ class CustomerName:
                         [found for end, found in after_address
                          if not said[end:found[1]].strip(" ") and _addresses_caller(said, address_starts[(call_id, turn, end)], end)],
                         heard, mine)
+                    if span is not None and norm(said[span[0]:span[1]]) in answers:
+                        # "the passenger's name?" "... estrella navarro" "salamat po ma'am estrella": the caller's own
+                        stated_rows.append(self._answer_confirmed(call_id, *answers.pop(norm(said[span[0]:span[1]])), listed))
                 if span is not None:
                     rows.append(_row(call_id, turn, "agent", "uses_customer_name", span[0], span[1], said, 0.9))
         stated = hits_frame([r if isinstance(r, dict) else r._asdict() for r in stated_rows])
         return pd.concat([stated, hits_frame(rows)], ignore_index=True)
 
+
+    @staticmethod
+    def _answer_confirmed(call_id: str, turn: int, said: str, listed: frozenset[str] | set[str]) -> dict[str, object]:
+        """A ``customer_name_stated`` row for a customer turn that answered a request for a name
+        (its own or someone else's) without a name phrase, once the agent has addressed the caller
+        by a listed name in it: the run of listed words from the first one."""
+        tokens, words = _name_words(said)
+        i = next(k for k, w in enumerate(words) if w in listed and w not in COMMON_WORD_NAMES)
+        j = i + 1
+        while j < len(words) and (words[j] in listed or words[j] in NAME_PARTICLES):
+            j += 1
+        while words[j - 1] in NAME_PARTICLES:
+            j -= 1  # "maslinda binti" + an unlisted word: the name ends before the particle
+        return _row(call_id, turn, "customer", "customer_name_stated", tokens[i].start(), tokens[j - 1].end(), said, 0.7)
 
     @staticmethod
     def _known_name(said: str, pattern: re.Pattern[str] | None, names: dict[str, int], turn: int,
