@@ -59,3 +59,16 @@ def test_an_answer_to_a_request_for_someone_elses_name_is_the_callers_once_the_a
     turns[2] = ("agent", "salamat po nakita ko na po ang booking ni ma'am estrella")  # someone talked about
     hits = detect(make_call(turns)).hits
     assert hits[hits["behaviour"] == "customer_name_stated"].empty
+
+
+@pytest.mark.parametrize(
+    ("customer", "agent", "expected"),
+    [
+        ("nama saya zulkifli hassan", "sama sama encik zul selamat jalan", ["zul"]),            # ms short form
+        ("this is nathaniel reyes", "thanks sir nat i'll check that now", ["nat"]),             # en
+        ("ako po si angelica", "sige po ma'am ang account po ninyo ay active", []),             # tl: "ang" is a word
+        ("nama saya zulkifli hassan", "ok saya dah book untuk encik zul", []),                  # someone talked about
+    ],
+)
+def test_the_first_letters_of_the_callers_name_used_as_a_short_form(customer: str, agent: str, expected: list[str]) -> None:
+    assert _used(customer, agent) == expected

@@ -602,14 +602,15 @@ class CustomerName:
                 span = self._known_name(said, pattern, known, turn, (call_id, turn), address_ends)
                 if span is None:
                     span = self._addressed_customer_word([found for _, found in after_address], customer_words, mine)
+                to_caller = [found for end, found in after_address
+                             if not said[end:found[1]].strip(" ") and _addresses_caller(said, address_starts[(call_id, turn, end)], end)]
                 if span is None:
-                    span = self._addressed_customer_word(
-                        [found for end, found in after_address
-                         if not said[end:found[1]].strip(" ") and _addresses_caller(said, address_starts[(call_id, turn, end)], end)],
-                        heard, mine)
+                    span = self._addressed_customer_word(to_caller, heard, mine)
                     if span is not None and norm(said[span[0]:span[1]]) in answers:
                         # "the passenger's name?" "... estrella navarro" "salamat po ma'am estrella": the caller's own
                         stated_rows.append(self._answer_confirmed(call_id, *answers.pop(norm(said[span[0]:span[1]])), listed))
+                if span is None:  # a short form of a name the caller gave: "encik zul" for zulkifli
+                    span = self._addressed_short_form(to_caller, heard | set(known), mine)
                 if span is not None:
                     rows.append(_row(call_id, turn, "agent", "uses_customer_name", span[0], span[1], said, 0.9))
         stated = hits_frame([r if isinstance(r, dict) else r._asdict() for r in stated_rows])
@@ -653,6 +654,20 @@ class CustomerName:
         when asked for a name: the customer's name, even without "my name is"."""
         for words, start, end in after_address:
             if words[0] in customer_words and words[0] not in own:
+                return start, end
+        return None
+
+
+    @staticmethod
+    def _addressed_short_form(after_address: Iterable[tuple[list[str], int, int]], names: set[str],
+                              own: set[str]) -> tuple[int, int] | None:
+        """Span of a word the agent addresses with an honorific that is the first three or more
+        letters of a longer name the caller gave ("encik *zul*" for zulkifli, "sir *nat*" for
+        nathaniel), not a word of the three languages and not the agent's own name."""
+        for words, start, end in after_address:
+            word = words[0]
+            if (len(word) >= 3 and word not in own and word not in word_languages() and word not in COMMON_WORD_NAMES
+                    and any(len(name) > len(word) and name.startswith(word) for name in names)):
                 return start, end
         return None
 
