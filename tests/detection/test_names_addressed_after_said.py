@@ -72,3 +72,14 @@ def test_an_answer_to_a_request_for_someone_elses_name_is_the_callers_once_the_a
 )
 def test_the_first_letters_of_the_callers_name_used_as_a_short_form(customer: str, agent: str, expected: list[str]) -> None:
     assert _used(customer, agent) == expected
+
+
+def test_an_unlisted_name_given_for_someone_elses_name_counts_when_the_agent_addresses_the_caller_by_it() -> None:
+    turns = [("agent", "boleh bagi nombor tracking dan nama penerima"), ("customer", "e k tiga tiga satu thivya t h i v y a"),
+             ("agent", "terima kasih cik thivya rider boleh hantar esok")]
+    hits = detect(make_call(turns)).hits
+    used = hits[hits["behaviour"] == "uses_customer_name"]
+    assert list(zip(used["turn"], used["evidence"])) == [(2, "thivya")]
+    turns[2] = ("agent", "ok parcel untuk cik thivya akan sampai esok")  # the receiver, talked about
+    hits = detect(make_call(turns)).hits
+    assert hits[hits["behaviour"] == "uses_customer_name"].empty

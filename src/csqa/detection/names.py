@@ -584,6 +584,9 @@ class CustomerName:
                         for word in map(norm, NAME_WORD.findall(said)):
                             if word in listed and word not in COMMON_WORD_NAMES:
                                 answers.setdefault(word, (turn, said))
+                        if asked_other:  # "the passenger's name?" "thivya t h i v y a": maybe the caller's
+                            heard.update(w for w in map(norm, NAME_WORD.findall(said)) if len(w) > 2
+                                         and w not in word_languages() and w not in NUMBER_WORDS and w not in COMMON_WORD_NAMES)
                     asked = asked_other = False
                     addressed = set()
                     continue
