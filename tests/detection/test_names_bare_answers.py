@@ -43,3 +43,16 @@ def test_a_bare_name_answer_still_counts() -> None:
 )
 def test_a_name_after_a_reference_read_out_is_stated_and_a_wrong_name_reported_is_not(customer: str, stated: list[str]) -> None:
     assert _stated("boleh bagi nombor rujukan", customer) == stated
+
+
+@pytest.mark.parametrize(
+    "customer",
+    [
+        "nama dia nur syafiqah binti rahim nombor matrik dua kosong satu",   # ms "her name"
+        "nama ayah saya haji yunus telefon kosong enam empat",               # ms "my father's name"
+        "her name is lakshmi devi and the ic is eight one",                   # en
+        "pangalan niya ay teresita manalo po",                                 # tl
+    ],
+)
+def test_an_answer_that_says_the_name_is_someone_elses_states_none(customer: str) -> None:
+    assert _stated("boleh bagi nama dan nombor", customer) == []

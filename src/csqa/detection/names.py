@@ -233,6 +233,15 @@ NAME_NOUNS = frozenset("nama name pangalan".split())
 """The word "name", before a kinship title that makes the name a relative's ("nama mak saya ...")."""
 
 
+def _someone_elses_name(words: list[str]) -> bool:
+    """Whether a turn says whose name it gives and it is someone else's: "name" with a third-person
+    or kinship word right after it ("nama *dia* nur syafiqah", "nama *ayah* saya haji yunus",
+    "pangalan *niya*") or "his" / "her" before it."""
+    return any(word in NAME_NOUNS and ((i + 1 < len(words) and words[i + 1] in THIRD_PERSON | KIN_WORDS | KIN_TITLES)
+                                       or (i > 0 and words[i - 1] in {"his", "her", "their"}))
+               for i, word in enumerate(words))
+
+
 def _kin_before(words: list[str], k: int) -> bool:
     """Whether the words up to ``words[k]`` (the introducer before a name) name a relative: a
     kinship word ("anak saya aina") or "name" with a kinship title and a possessive ("nama mak
@@ -566,8 +575,9 @@ class CustomerName:
                             # the bare answer to "may i have your name": "rosario dela cruz po"
                             customer_words.update(norm(w) for w in NAME_WORD.findall(said))
                             found = _names_after(said, 0)
-                            if found and (found[0][0] in PLACE_WORDS or found[0][0] in UNDER_NAME):
-                                found = None  # an address, or "nakapangalan sa biyenan ko", given with the name asked for
+                            if found and (found[0][0] in PLACE_WORDS or found[0][0] in UNDER_NAME
+                                          or _someone_elses_name(_name_words(said)[1])):
+                                found = None  # an address, "nakapangalan sa biyenan ko" or "nama ayah saya ..."
                         # no phrase at all: "saya faizal nak tanya", "teresita manalo po", the CRM name;
                         # a bare name answering "the patient's name" is the patient's, unless the
                         # caller says it is them ("ako mismo, ernesto garcia")
@@ -580,7 +590,8 @@ class CustomerName:
                             names.setdefault(word, turn)
                         pattern = None
                         stated_rows.append(_row(call_id, turn, "customer", "customer_name_stated", found[1], found[2], said, 0.7))
-                    elif (asked or asked_other) and (call_id, turn) not in stated_turns:
+                    elif (asked or asked_other) and (call_id, turn) not in stated_turns \
+                            and not _someone_elses_name(_name_words(said)[1]):
                         for word in map(norm, NAME_WORD.findall(said)):
                             if word in listed and word not in COMMON_WORD_NAMES:
                                 answers.setdefault(word, (turn, said))
