@@ -56,3 +56,9 @@ def test_a_name_after_a_reference_read_out_is_stated_and_a_wrong_name_reported_i
 )
 def test_an_answer_that_says_the_name_is_someone_elses_states_none(customer: str) -> None:
     assert _stated("boleh bagi nama dan nombor", customer) == []
+
+
+def test_my_full_name_in_mid_sentence_states_the_name_that_follows() -> None:
+    assert _stated("whose name should it be under", "ok and the name should be my full name maria consuelo bautista") \
+        == ["should be my full name maria consuelo bautista"]
+    assert _stated("whose name should it be under", "please put my full name on the card") == []
