@@ -569,14 +569,15 @@ class CustomerName:
             for turn, speaker, said in zip(turns["turn"], turns["speaker"], turns["text"]):
                 if speaker == "customer":
                     found = None
-                    heard.update(w for w in map(norm, NAME_WORD.findall(said)) if w in listed and w not in COMMON_WORD_NAMES)
+                    said_words = _name_words(said)[1]
+                    heard.update(w for w in said_words if w in listed and w not in COMMON_WORD_NAMES)
                     if (call_id, turn) not in stated_turns:
                         if asked:
                             # the bare answer to "may i have your name": "rosario dela cruz po"
                             customer_words.update(norm(w) for w in NAME_WORD.findall(said))
                             found = _names_after(said, 0)
                             if found and (found[0][0] in PLACE_WORDS or found[0][0] in UNDER_NAME
-                                          or _someone_elses_name(_name_words(said)[1])):
+                                          or _someone_elses_name(said_words)):
                                 found = None  # an address, "nakapangalan sa biyenan ko" or "nama ayah saya ..."
                         # no phrase at all: "saya faizal nak tanya", "teresita manalo po", the CRM name;
                         # a bare name answering "the patient's name" is the patient's, unless the
@@ -590,14 +591,13 @@ class CustomerName:
                             names.setdefault(word, turn)
                         pattern = None
                         stated_rows.append(_row(call_id, turn, "customer", "customer_name_stated", found[1], found[2], said, 0.7))
-                    elif (asked or asked_other) and (call_id, turn) not in stated_turns \
-                            and not _someone_elses_name(_name_words(said)[1]):
-                        for word in map(norm, NAME_WORD.findall(said)):
+                    elif (asked or asked_other) and (call_id, turn) not in stated_turns and not _someone_elses_name(said_words):
+                        for word in said_words:
                             if word in listed and word not in COMMON_WORD_NAMES:
                                 answers.setdefault(word, (turn, said))
                         if asked_other:  # "the passenger's name?" "thivya t h i v y a": maybe the caller's
-                            heard.update(w for w in map(norm, NAME_WORD.findall(said)) if len(w) > 2
-                                         and w not in word_languages() and w not in NUMBER_WORDS and w not in COMMON_WORD_NAMES)
+                            heard.update(w for w in said_words if len(w) > 2 and w not in word_languages()
+                                         and w not in NUMBER_WORDS and w not in COMMON_WORD_NAMES)
                     asked = asked_other = False
                     addressed = set()
                     continue
@@ -629,7 +629,6 @@ class CustomerName:
                     rows.append(_row(call_id, turn, "agent", "uses_customer_name", span[0], span[1], said, 0.9))
         stated = hits_frame([r if isinstance(r, dict) else r._asdict() for r in stated_rows])
         return pd.concat([stated, hits_frame(rows)], ignore_index=True)
-
 
     @staticmethod
     def _answer_confirmed(call_id: str, turn: int, said: str, listed: frozenset[str] | set[str]) -> dict[str, object]:
@@ -670,7 +669,6 @@ class CustomerName:
             if words[0] in customer_words and words[0] not in own:
                 return start, end
         return None
-
 
     @staticmethod
     def _addressed_short_form(after_address: Iterable[tuple[list[str], int, int]], names: set[str],
