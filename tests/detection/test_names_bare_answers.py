@@ -62,3 +62,8 @@ def test_my_full_name_in_mid_sentence_states_the_name_that_follows() -> None:
     assert _stated("whose name should it be under", "ok and the name should be my full name maria consuelo bautista") \
         == ["should be my full name maria consuelo bautista"]
     assert _stated("whose name should it be under", "please put my full name on the card") == []
+
+
+def test_a_request_to_verify_the_full_name_makes_the_bare_answer_the_name() -> None:
+    assert _stated("ma'am pwede ko lang po ma-verify yung buong pangalan at birthdate",
+                   "Lilibeth Santos po october two nineteen ninety") == ["Lilibeth Santos"]
