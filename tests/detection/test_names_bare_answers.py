@@ -67,3 +67,15 @@ def test_my_full_name_in_mid_sentence_states_the_name_that_follows() -> None:
 def test_a_request_to_verify_the_full_name_makes_the_bare_answer_the_name() -> None:
     assert _stated("ma'am pwede ko lang po ma-verify yung buong pangalan at birthdate",
                    "Lilibeth Santos po october two nineteen ninety") == ["Lilibeth Santos"]
+
+
+@pytest.mark.parametrize(
+    ("customer", "stated"),
+    [
+        ("booking reference x k seven m two p nama dia tan mei ling that's me", []),    # a detail first, no name phrase
+        ("account is under my husband ahmad faizal number twelve jalan kenari", []),
+        ("policy under my mother puan fatimah binti yusof policy number t a eight", []),
+    ],
+)
+def test_a_bare_answer_opening_with_a_detail_states_no_name(customer: str, stated: list[str]) -> None:
+    assert _stated("may i have your name please", customer) == stated

@@ -129,9 +129,11 @@ PLACE_WORDS = frozenset(
 )
 """Words that open an address: a bare answer starting with one is not a name ("taman sri indah jalan lima")."""
 
-UNDER_NAME = frozenset("nakapangalan nakarehistro registered under atas".split())
-"""Words that open "(it is) under the name of ...": a bare answer starting with one names the
-account holder, who may be someone else ("nakapangalan sa biyenan ko")."""
+UNDER_NAME = frozenset("nakapangalan nakarehistro registered under atas booking order tracking reference account "
+                       "akaun policy polisi card kad email emel nombor number ic".split())
+"""Words that open a bare answer that is no name: "(it is) under the name of ..." names the account
+holder, who may be someone else ("nakapangalan sa biyenan ko"); a detail read out first
+("booking reference x k seven ...") is not a name either."""
 
 KIN_TITLES = frozenset("mak pak makcik pakcik kak akak abang bang adik ate kuya tita tito lola lolo".split())
 """Kinship words used as titles before a caller's name ("mak cik kiah", "ate liza")."""
@@ -233,10 +235,17 @@ NAME_NOUNS = frozenset("nama name pangalan".split())
 """The word "name", before a kinship title that makes the name a relative's ("nama mak saya ...")."""
 
 
+THATS_ME = frozenset({("thats", "me"), ("that", "me"), ("is", "me"), ("ako", "yun"), ("ako", "yon"), ("itu", "saya")})
+"""Word pairs with which a caller says a name it gave as someone's is its own ("... that's me", "ako yun")."""
+
+
 def _someone_elses_name(words: list[str]) -> bool:
     """Whether a turn says whose name it gives and it is someone else's: "name" with a third-person
     or kinship word right after it ("nama *dia* nur syafiqah", "nama *ayah* saya haji yunus",
-    "pangalan *niya*") or "his" / "her" before it."""
+    "pangalan *niya*") or "his" / "her" before it, unless the caller then says it is them
+    ("nama dia tan mei ling *that's me*")."""
+    if THATS_ME.intersection(zip(words, words[1:])):
+        return False
     return any(word in NAME_NOUNS and ((i + 1 < len(words) and words[i + 1] in THIRD_PERSON | KIN_WORDS | KIN_TITLES)
                                        or (i > 0 and words[i - 1] in {"his", "her", "their"}))
                for i, word in enumerate(words))
