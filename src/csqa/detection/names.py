@@ -246,7 +246,7 @@ def _someone_elses_name(words: list[str]) -> bool:
     ("nama dia tan mei ling *that's me*")."""
     if THATS_ME.intersection(zip(words, words[1:])):
         return False
-    return any(word in NAME_NOUNS and ((i + 1 < len(words) and words[i + 1] in THIRD_PERSON | KIN_WORDS | KIN_TITLES)
+    return any(word in NAME_NOUNS and ((i + 1 < len(words) and words[i + 1] in _OTHERS_AFTER_NAME_NOUN)
                                        or (i > 0 and words[i - 1] in {"his", "her", "their"}))
                for i, word in enumerate(words))
 
@@ -268,6 +268,9 @@ RELATIVES = KIN_WORDS | frozenset(
 """Words for how a caller is related to the person the call is about ("i'm her *son*", "saya *anak* dia")."""
 THIRD_PERSON = frozenset("her his their the dia beliau niya nya nila".split())
 """Words that point the relation at someone else: "i'm *her* son", "saya anak *dia*", "asawa *niya*"."""
+
+_OTHERS_AFTER_NAME_NOUN = THIRD_PERSON | KIN_WORDS | KIN_TITLES
+"""Words after "name" that make it someone else's name ("nama *dia*", "nama *ayah* saya")."""
 
 
 DETERMINERS = frozenset("yung ung ang the".split())
